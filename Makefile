@@ -1,0 +1,11 @@
+# The two commands a new user needs. Everything else is set up by scripts/dev.sh.
+.PHONY: run test lint bench
+
+run:
+	@bash scripts/dev.sh run
+
+test:
+	@bash scripts/dev.sh test
+
+lint:
+	@bash scripts/dev.sh lint

@@ -1,0 +1,16 @@
+"""URLs of the platform's root domain (and www.)."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from shared.accounts import views as account_views
+from tenants import views as tenant_views
+
+urlpatterns = [
+    path("", tenant_views.platform_home, name="platform_home"),
+    path("signup/", include("shared.signup.urls")),
+    path("admin/", admin.site.urls),
+    path("accounts/signup/", tenant_views.not_found),
+    path("accounts/", include("allauth.urls")),
+    path("blogs/", account_views.my_blogs, name="my_blogs"),
+]

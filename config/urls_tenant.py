@@ -1,0 +1,15 @@
+"""URLs of a blog's host. There is no admin and no signup here."""
+
+from django.urls import include, path
+
+from shared.accounts import views as account_views
+from tenants import views as tenant_views
+
+urlpatterns = [
+    path("accounts/handoff/", account_views.handoff, name="handoff"),
+    path("accounts/signup/", tenant_views.not_found),
+    path("accounts/", include("allauth.urls")),
+    path("", include("blog.urls")),
+]
+
+handler404 = "blog.views.page_not_found"

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# One bootstrap for `make run` and `make test`.
+#
+# - a virtualenv in .venv with the pinned dependencies (reinstalled when pyproject.toml changes);
+# - PostgreSQL: $DATABASE_URL if set, else the server on 127.0.0.1:5432 if it answers, else a
+#   project-local cluster in .local/pg started from the machine's binaries (apt-get installs
+#   Debian's postgresql when they are missing);
+# - Redis: the same with $REDIS_URL, 127.0.0.1:6379 and .local/redis;
+# - a secret key kept in .local/secret_key.
+# Whatever this script starts itself, it stops when `make run` ends.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+LOCAL=$ROOT/.local
+mkdir -p "$LOCAL"
+MODE=${1:-run}
+PYTHON=${PYTHON:-python3}
+LOCAL_PG_PORT=${QUIRE_LOCAL_PG_PORT:-55432}
+LOCAL_REDIS_PORT=${QUIRE_LOCAL_REDIS_PORT:-56379}
+STARTED=()
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  command -v apt-get >/dev/null || die "please install: $* (no apt-get on this machine)"
+  log "installing Debian packages: $*"
+  if [ ! -f "$LOCAL/.apt-updated" ]; then
+    as_root apt-get update -q >/dev/null && touch "$LOCAL/.apt-updated"
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null
+}
+
+port_answers() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+ensure_venv() {
+  "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || die "Python 3.11 or newer is needed (found $("$PYTHON" --version 2>&1))"
+  if [ ! -x .venv/bin/python ]; then
+    log "creating virtualenv in .venv"
+    "$PYTHON" -m venv .venv
+  fi
+  local stamp
+  stamp=".venv/.deps-$(sha256sum pyproject.toml | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    log "installing Python dependencies (pinned in pyproject.toml)"
+    .venv/bin/python -m pip install -q --upgrade pip setuptools wheel
+    .venv/bin/python -m pip install -q -e '.[dev]'
+    rm -f .venv/.deps-*
+    touch "$stamp"
+  fi
+}
+
+pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+ensure_postgres() {
+  if [ -n "${DATABASE_URL:-}" ]; then log "PostgreSQL: using \$DATABASE_URL"; return; fi
+  if port_answers 127.0.0.1 5432; then
+    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/quire"
+    log "PostgreSQL: using the server on 127.0.0.1:5432"
+    return
+  fi
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$LOCAL_PG_PORT/quire"
+  if port_answers 127.0.0.1 "$LOCAL_PG_PORT"; then log "PostgreSQL: reusing .local/pg"; return; fi
+  [ -n "$(pg_bindir)" ] || apt_install postgresql
+  local bin run_as=()
+  bin=$(pg_bindir)
+  if [ "$(id -u)" -eq 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --home-dir "$LOCAL/pg" postgres
+    run_as=(runuser -u postgres --)
+  fi
+  mkdir -p "$LOCAL/pg" "$LOCAL/pg-run"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$LOCAL/pg" "$LOCAL/pg-run"
+  if [ ! -f "$LOCAL/pg/PG_VERSION" ]; then
+    log "PostgreSQL: creating a project-local cluster in .local/pg"
+    "${run_as[@]}" "$bin/initdb" -D "$LOCAL/pg" -U postgres --auth=trust >"$LOCAL/pg-init.log"
+  fi
+  log "PostgreSQL: starting .local/pg on port $LOCAL_PG_PORT"
+  "${run_as[@]}" "$bin/pg_ctl" -D "$LOCAL/pg" -l "$LOCAL/pg-run/server.log" -w start \
+    -o "-p $LOCAL_PG_PORT -k $LOCAL/pg-run -c listen_addresses=127.0.0.1" >/dev/null
+  STARTED+=("pg")
+}
+
+ensure_redis() {
+  if [ -n "${REDIS_URL:-}" ]; then log "Redis: using \$REDIS_URL"; return; fi
+  if port_answers 127.0.0.1 6379; then
+    export REDIS_URL="redis://127.0.0.1:6379/0"
+    log "Redis: using the server on 127.0.0.1:6379"
+    return
+  fi
+  export REDIS_URL="redis://127.0.0.1:$LOCAL_REDIS_PORT/0"
+  if port_answers 127.0.0.1 "$LOCAL_REDIS_PORT"; then log "Redis: reusing .local/redis"; return; fi
+  command -v redis-server >/dev/null || apt_install redis-server
+  mkdir -p "$LOCAL/redis"
+  log "Redis: starting a project-local server on port $LOCAL_REDIS_PORT"
+  redis-server --port "$LOCAL_REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$LOCAL/redis" \
+    --pidfile "$LOCAL/redis/redis.pid" --logfile "$LOCAL/redis/redis.log" --save "" >/dev/null
+  for _ in $(seq 50); do port_answers 127.0.0.1 "$LOCAL_REDIS_PORT" && break; sleep 0.1; done
+  STARTED+=("redis")
+}
+
+stop_started() {
+  for what in "${STARTED[@]}"; do
+    case $what in
+      pg)
+        log "stopping the project-local PostgreSQL"
+        local run_as=()
+        [ "$(id -u)" -eq 0 ] && run_as=(runuser -u postgres --)
+        "${run_as[@]}" "$(pg_bindir)/pg_ctl" -D "$LOCAL/pg" -m fast stop >/dev/null 2>&1 || true ;;
+      redis)
+        log "stopping the project-local Redis"
+        kill "$(cat "$LOCAL/redis/redis.pid")" 2>/dev/null || true ;;
+    esac
+  done
+}
+
+ensure_secret() {
+  if [ -z "${SECRET_KEY:-}" ]; then
+    [ -f "$LOCAL/secret_key" ] || .venv/bin/python -c \
+      'import secrets; print(secrets.token_urlsafe(50))' >"$LOCAL/secret_key"
+    SECRET_KEY=$(cat "$LOCAL/secret_key")
+    export SECRET_KEY
+  fi
+}
+
+ensure_chromium() {
+  if [ -z "${QUIRE_CHROMIUM:-}" ]; then
+    command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || apt_install chromium
+    export QUIRE_CHROMIUM=${QUIRE_CHROMIUM:-$(command -v chromium || echo /usr/bin/chromium)}
+  fi
+}
+
+# A Redis URL with its database number replaced, so that tests never share the broker of a
+# running `make run` (whose worker would otherwise take the tests' tasks).
+redis_db() { local base=${REDIS_URL%/}; base=${base%/[0-9]*}; echo "$base/$1"; }
+
+bootstrap() {
+  ensure_venv
+  trap stop_started EXIT
+  ensure_postgres
+  ensure_redis
+  ensure_secret
+  .venv/bin/python scripts/ensure_database.py
+}
+
+case $MODE in
+  run)
+    bootstrap
+    export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
+    export PORT=${PORT:-8000}
+    export QUIRE_PUBLIC_PORT=${QUIRE_PUBLIC_PORT:-$PORT}
+    export CELERY_BROKER_URL=${CELERY_BROKER_URL:-$(redis_db 1)}
+    log "migrating the public schema and every blog"
+    .venv/bin/python manage.py migrate_schemas --noinput -v 0
+    .venv/bin/python manage.py ensure_template
+    .venv/bin/python manage.py seed_demo
+    log "starting web (http://localhost:$PORT), worker and beat; Ctrl-C stops everything"
+    # honcho gives each process its own PORT; the web server reads QUIRE_WEB_PORT instead.
+    export QUIRE_WEB_PORT=$PORT
+    .venv/bin/honcho -f Procfile start || true
+    ;;
+  test)
+    bootstrap
+    ensure_chromium
+    export REDIS_URL
+    REDIS_URL=$(redis_db 10)
+    export CELERY_BROKER_URL
+    CELERY_BROKER_URL=$(redis_db 11)
+    export DJANGO_DEBUG=0
+    log "ruff check"
+    .venv/bin/ruff check .
+    log "ruff format --check"
+    .venv/bin/ruff format --check .
+    log "makemigrations --check"
+    .venv/bin/python manage.py makemigrations --check --dry-run
+    log "pytest"
+    shift || true
+    .venv/bin/pytest "$@"
+    ;;
+  lint)
+    ensure_venv
+    .venv/bin/ruff check . && .venv/bin/ruff format --check .
+    ;;
+  *) die "usage: scripts/dev.sh run|test|lint" ;;
+esac

@@ -1,0 +1,8 @@
+"""Celery tasks: thin interfaces that load what they need and call one service.
+
+Every module here is imported by the worker (config/celery.py: `imports = ("tasks",)`).
+"""
+
+from tasks import search
+
+__all__ = ["search"]

@@ -1,0 +1,23 @@
+"""Queueing that never breaks the caller: a write that succeeded stays a success even when
+the broker is down. Whatever was not queued is picked up by a periodic sweep."""
+
+import logging
+
+from celery import Task
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(task: Task, *args, **kwargs) -> bool:
+    try:
+        task.apply_async(args=args, kwargs=kwargs)
+    except Exception:  # the broker's errors are many (kombu, redis, socket); all mean "later"
+        logger.warning("could not queue %s%r; the periodic sweep will redo it", task.name, args)
+        return False
+    return True
+
+
+def enqueue_on_commit(task: Task, *args, **kwargs) -> None:
+    """Queue `task` once the current transaction commits (now, outside a transaction)."""
+    transaction.on_commit(lambda: enqueue(task, *args, **kwargs))

@@ -1,0 +1,48 @@
+"""Search-vector tasks. They run in the schema of the tenant that queued them."""
+
+import logging
+
+from django.db import OperationalError
+
+from blog import search as blog_search
+from config.celery import app
+from tenants import selectors as tenant_selectors
+from tenants.context import schema_context
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 100
+
+
+@app.task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def post_search_vector_refresh(post_id: int) -> bool:
+    """Refresh one post's search vector in the current tenant's schema (idempotent)."""
+    return blog_search.post_search_vector_refresh(post_id=post_id)
+
+
+@app.task(acks_late=True)
+def search_sweep_dispatch() -> int:
+    """Periodic: fan the stale-vector sweep out over all blogs, one message per batch."""
+    sent = 0
+    for batch in tenant_selectors.schema_name_batches(size=SWEEP_BATCH):
+        search_sweep_batch.delay(batch)
+        sent += 1
+    return sent
+
+
+@app.task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def search_sweep_batch(schema_names: list[str]) -> int:
+    """Fill missing vectors (e.g. saved while Redis was down) in each schema of the batch."""
+    fixed = 0
+    for schema_name in schema_names:
+        with schema_context(schema_name):
+            fixed += blog_search.stale_search_vectors_refresh()
+    if fixed:
+        logger.info("search sweep filled %d vectors in %d schemas", fixed, len(schema_names))
+    return fixed

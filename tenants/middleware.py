@@ -1,0 +1,97 @@
+"""Host routing and health checks. See ARCHITECTURE.md for the middleware order."""
+
+from collections.abc import Callable
+
+import redis
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.request import split_domain_port
+from django.template.loader import render_to_string
+from django.urls import set_urlconf
+
+from tenants.routing import host_resolve
+
+
+class HealthzMiddleware:
+    """`GET /healthz` on any host: 200 when PostgreSQL and Redis answer, 503 otherwise."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path not in ("/healthz", "/healthz/"):
+            return self.get_response(request)
+        checks = {"database": _database_ok(), "redis": _redis_ok()}
+        healthy = all(checks.values())
+        body = {"status": "ok" if healthy else "unavailable"} | {
+            name: "ok" if ok else "unreachable" for name, ok in checks.items()
+        }
+        return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _database_ok() -> bool:
+    try:
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        connection.close_if_unusable_or_obsolete()
+        return False
+
+
+def _redis_ok() -> bool:
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+        )
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except redis.RedisError:
+        return False
+
+
+class TenantRoutingMiddleware:
+    """Pick the URLconf and schema from the Host header.
+
+    Root domain and www: public URLconf, public schema, `request.tenant = None`.
+    A blog's host: tenant URLconf, the blog's schema, `request.tenant` set.
+    Anything else: a 404 page. A suspended blog: a 403 page; its data is kept.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        connection.set_schema_to_public()
+        try:
+            hostname, _port = split_domain_port(request.get_host())
+        except DisallowedHost:
+            hostname = ""
+        route = host_resolve(hostname) if hostname else None
+        if route is None:
+            return _plain_page("tenants/unknown_host.html", 404, {"host": hostname})
+        if route.kind == "public":
+            request.tenant = None
+            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+            set_urlconf(request.urlconf)
+            return self.get_response(request)
+        tenant = route.tenant
+        if not tenant.is_active:
+            return _plain_page("tenants/suspended.html", 403, {"tenant": tenant})
+        tenant.domain_url = hostname
+        request.tenant = tenant
+        connection.set_tenant(tenant)
+        request.urlconf = settings.ROOT_URLCONF
+        set_urlconf(request.urlconf)
+        return self.get_response(request)
+
+
+def _plain_page(template: str, status: int, context: dict) -> HttpResponse:
+    """A page rendered without request context: nothing about the host is trusted yet."""
+    context = context | {"PLATFORM_DOMAIN": settings.PLATFORM_DOMAIN}
+    return HttpResponse(render_to_string(template, context), status=status)

@@ -1,0 +1,37 @@
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Tenant(TenantMixin):
+    """A blog. Its posts live in its own schema, whose name is opaque (`t_...`)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    name = models.CharField(max_length=100)
+    subdomain = models.CharField(max_length=40, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    # Schemas are made by tenants.services (a clone of the template schema, in the same
+    # transaction as this row), never by django-tenants' save() hook.
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.subdomain})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Domain(DomainMixin):
+    """A host name that serves a blog (`acme.example.com`)."""
+
+    def __str__(self) -> str:
+        return self.domain

@@ -1,0 +1,57 @@
+"""Reads for tenants."""
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.http.request import split_domain_port
+
+from tenants.models import Domain, Tenant
+from tenants.routing import blog_host
+
+
+def subdomain_taken(*, subdomain: str) -> bool:
+    return (
+        Tenant.objects.filter(subdomain=subdomain).exists()
+        or Domain.objects.filter(domain=blog_host(subdomain)).exists()
+    )
+
+
+def tenant_primary_host(*, tenant: Tenant) -> str:
+    host = (
+        Domain.objects.filter(tenant=tenant, is_primary=True)
+        .values_list("domain", flat=True)
+        .first()
+    )
+    return host or blog_host(tenant.subdomain)
+
+
+def tenant_url(*, tenant: Tenant, request: HttpRequest | None = None, path: str = "/") -> str:
+    """Absolute URL on the blog's host, keeping the scheme and port the request came in on."""
+    return _absolute_url(tenant_primary_host(tenant=tenant), request=request, path=path)
+
+
+def platform_url(*, request: HttpRequest | None = None, path: str = "/") -> str:
+    return _absolute_url(settings.PLATFORM_DOMAIN, request=request, path=path)
+
+
+def _absolute_url(host: str, *, request: HttpRequest | None, path: str) -> str:
+    scheme, port = settings.QUIRE_PUBLIC_SCHEME, settings.QUIRE_PUBLIC_PORT
+    if request is not None:
+        scheme = request.scheme
+        _host, port = split_domain_port(request.get_host())
+    netloc = host + (f":{port}" if port else "")
+    return f"{scheme}://{netloc}{path}"
+
+
+def schema_name_batches(*, size: int):
+    """Yield the schema names of every blog, `size` at a time, in a stable order."""
+    last_id = 0
+    while True:
+        rows = list(
+            Tenant.objects.filter(id__gt=last_id)
+            .order_by("id")
+            .values_list("id", "schema_name")[:size]
+        )
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        yield [schema for _id, schema in rows]
