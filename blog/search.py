@@ -1,7 +1,7 @@
 """Full-text search vectors, written with SQL in the post's own schema."""
 
 from django.contrib.postgres.search import SearchVector
-from django.db.models import F, Func, Value
+from django.db.models import F, Func, TextField, Value
 
 from blog.models import Post
 
@@ -9,7 +9,7 @@ DEFAULT_CONFIG = "english"
 
 
 def _vector(config: str) -> SearchVector:
-    tags = Func(F("tags"), Value(" "), function="array_to_string")
+    tags = Func(F("tags"), Value(" "), function="array_to_string", output_field=TextField())
     return (
         SearchVector("title", weight="A", config=config)
         + SearchVector(tags, weight="B", config=config)

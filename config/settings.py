@@ -27,7 +27,6 @@ QUIRE_PUBLIC_PORT = env("QUIRE_PUBLIC_PORT", default="")
 ALLOWED_HOSTS = ["*"]
 
 SHARED_APPS = [
-    "django_tenants",
     "tenants",
     "shared.accounts",
     "shared.signup",
@@ -37,6 +36,9 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.admin",
+    # After the admin, so that Django's admin templates are used rather than django-tenants'
+    # (which expect a tenant object on the root domain, where Quire has none).
+    "django_tenants",
     "django.contrib.humanize",
     "django.contrib.postgres",
     "allauth",

@@ -44,7 +44,9 @@ def tenant_provision(
                 user=owner, tenant_id=tenant.id, role=Membership.Role.OWNER
             )
     except IntegrityError as exc:
-        raise SubdomainTaken(sub) from exc
+        if subdomain_taken(subdomain=sub):  # a concurrent signup committed first
+            raise SubdomainTaken(sub) from exc
+        raise
     # An unknown-host answer for this host may be cached: forget it now and after commit.
     routing_invalidate(host)
     transaction.on_commit(lambda: routing_invalidate(host))

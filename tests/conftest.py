@@ -1,0 +1,110 @@
+"""Fixtures for the whole suite. Real PostgreSQL and Redis; nothing of ours is mocked.
+
+Blogs are made with the real provisioning service. In `db` tests their schemas vanish with
+the test's transaction; after `transactional_db` tests the hook below drops them.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+
+from shared.accounts.models import Membership
+from tenants import schemas, services
+from tenants.routing import blog_host
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        schemas.template_ensure()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    # Before pytest-django tears the database down: back to the public schema (its flush only
+    # sees the current schema's tables), and drop the schemas a committing test made.
+    if {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%%' AND nspname <> %s",
+                [schemas.settings.QUIRE_TEMPLATE_SCHEMA],
+            )
+            for (name,) in cursor.fetchall():
+                schemas.schema_drop(name)
+    elif "db" in getattr(item, "fixturenames", ()):
+        connection.set_schema_to_public()
+    return (yield)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Routing and page caches live in Redis (a test database of its own): start empty."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def make_blog(db):
+    def make(subdomain: str, *, owner=None, name: str | None = None):
+        owner = owner or UserFactory()
+        tenant = services.tenant_provision(
+            subdomain=subdomain, name=name or subdomain.title(), owner=owner
+        )
+        tenant.owner = owner
+        return tenant
+
+    return make
+
+
+@pytest.fixture
+def tenant(make_blog):
+    return make_blog("alpha")
+
+
+@pytest.fixture
+def other_tenant(make_blog):
+    return make_blog("bravo")
+
+
+def host_client(tenant_or_host) -> Client:
+    host = (
+        tenant_or_host if isinstance(tenant_or_host, str) else blog_host(tenant_or_host.subdomain)
+    )
+    return Client(HTTP_HOST=host)
+
+
+@pytest.fixture
+def root_client():
+    return host_client("localhost")
+
+
+@pytest.fixture
+def tenant_client(tenant):
+    return host_client(tenant)
+
+
+@pytest.fixture
+def owner_client(tenant, password):
+    client = host_client(tenant)
+    response = client.post("/accounts/login/", {"login": tenant.owner.email, "password": password})
+    assert response.status_code == 302, response.content[:500]
+    return client
+
+
+def add_member(tenant, role: str, user=None):
+    user = user or UserFactory()
+    Membership.objects.create(user=user, tenant=tenant, role=role)
+    return user
