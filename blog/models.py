@@ -10,6 +10,7 @@ class Post(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"  # published_at is in the future
         PUBLISHED = "published", "Published"
 
     title = models.CharField(max_length=200)

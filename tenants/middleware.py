@@ -11,6 +11,7 @@ from django.http.request import split_domain_port
 from django.template.loader import render_to_string
 from django.urls import set_urlconf
 
+from tenants.models import Tenant
 from tenants.routing import host_resolve
 
 
@@ -81,6 +82,8 @@ class TenantRoutingMiddleware:
             set_urlconf(request.urlconf)
             return self.get_response(request)
         tenant = route.tenant
+        if tenant.status == Tenant.Status.DELETED:
+            return _plain_page("tenants/unknown_host.html", 404, {"host": hostname})
         if not tenant.is_active:
             return _plain_page("tenants/suspended.html", 403, {"tenant": tenant})
         tenant.domain_url = hostname

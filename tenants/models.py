@@ -8,11 +8,32 @@ class Tenant(TenantMixin):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         SUSPENDED = "suspended", "Suspended"
+        DELETED = "deleted", "Deleted"  # soft-deleted: offline, schema dropped after a grace period
+
+    class Language(models.TextChoices):
+        """The blog's language; also the PostgreSQL text search configuration of the same name."""
+
+        ENGLISH = "english", "English"
+        SIMPLE = "simple", "Other (no stemming)"
+        GERMAN = "german", "German"
+        FRENCH = "french", "French"
+        SPANISH = "spanish", "Spanish"
+        ITALIAN = "italian", "Italian"
+        PORTUGUESE = "portuguese", "Portuguese"
+        DUTCH = "dutch", "Dutch"
+        SWEDISH = "swedish", "Swedish"
+        NORWEGIAN = "norwegian", "Norwegian"
+        DANISH = "danish", "Danish"
+        FINNISH = "finnish", "Finnish"
+        RUSSIAN = "russian", "Russian"
+        TURKISH = "turkish", "Turkish"
 
     name = models.CharField(max_length=100)
     subdomain = models.CharField(max_length=40, unique=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    language = models.CharField(max_length=20, choices=Language.choices, default=Language.ENGLISH)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     # Schemas are made by tenants.services (a clone of the template schema, in the same
     # transaction as this row), never by django-tenants' save() hook.

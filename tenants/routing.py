@@ -13,9 +13,9 @@ from django.core.cache import cache
 
 from tenants.models import Domain, Tenant
 
-_KEY = "route:v1:{}"
+_KEY = "route:v2:{}"
 _UNKNOWN_SECONDS = 30
-_FIELDS = ("id", "schema_name", "name", "subdomain", "status")
+_FIELDS = ("id", "schema_name", "name", "subdomain", "status", "language")
 
 
 @dataclass(frozen=True)
