@@ -30,6 +30,7 @@ SHARED_APPS = [
     "tenants",
     "shared.accounts",
     "shared.signup",
+    "shared.billing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -205,7 +206,45 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tasks.search.search_sweep_dispatch",
         "schedule": crontab(minute="*/10"),
     },
+    "billing-trials-expire": {
+        "task": "tasks.billing.billing_trials_expire",
+        "schedule": crontab(minute=15),
+    },
+    "billing-past-due-expire": {
+        "task": "tasks.billing.billing_past_due_expire",
+        "schedule": crontab(minute=25),
+    },
+    "billing-usage-refresh": {
+        "task": "tasks.billing.usage_refresh_dispatch",
+        "schedule": crontab(minute=35, hour="*/6"),
+    },
+    "tenants-purge-deleted": {
+        "task": "tasks.billing.tenants_purge_deleted",
+        "schedule": crontab(minute=45, hour=3),
+    },
 }
+
+# --- billing & console (issue 5) ---
+# Stripe: with no secret key the billing page says billing is not set up (staff can still
+# change plans by hand in the console). Price ids are the monthly prices of the paid plans.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_PRICE_PRO = env("STRIPE_PRICE_PRO", default="")
+STRIPE_PRICE_BUSINESS = env("STRIPE_PRICE_BUSINESS", default="")
+# Where the stripe library sends API calls (tests point it at a local fake server).
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
+# How old a signed webhook may be (seconds) before it is refused as a possible replay.
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
+BILLING_TRIAL_DAYS = env.int("BILLING_TRIAL_DAYS", default=14)
+# A trial that ended this long ago with no payment goes back to Free (Stripe's own
+# invoice.paid for the first period may arrive a little after the trial's end).
+BILLING_TRIAL_GRACE_HOURS = env.int("BILLING_TRIAL_GRACE_HOURS", default=24)
+# A subscription past_due for longer than this goes back to Free.
+BILLING_PAST_DUE_GRACE_DAYS = env.int("BILLING_PAST_DUE_GRACE_DAYS", default=14)
+# A soft-deleted blog can be undeleted for this long; then its schema is dropped.
+TENANT_DELETE_GRACE_DAYS = env.int("TENANT_DELETE_GRACE_DAYS", default=30)
+# Exports of deleted blogs' posts (JSON, one file per deletion).
+TENANT_EXPORT_DIR = Path(env("TENANT_EXPORT_DIR", default=str(BASE_DIR / ".local" / "exports")))
 
 LOGGING = {
     "version": 1,

@@ -13,4 +13,5 @@ urlpatterns = [
     path("accounts/signup/", tenant_views.not_found),
     path("accounts/", include("allauth.urls")),
     path("blogs/", account_views.my_blogs, name="my_blogs"),
+    path("billing/", include("shared.billing.urls")),
 ]

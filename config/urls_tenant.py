@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/handoff/", account_views.handoff, name="handoff"),
     path("accounts/signup/", tenant_views.not_found),
     path("accounts/", include("allauth.urls")),
+    path("dashboard/billing/", include("shared.billing.urls_dashboard")),
     path("", include("blog.urls")),
 ]
 

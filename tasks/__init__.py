@@ -3,6 +3,6 @@
 Every module here is imported by the worker (config/celery.py: `imports = ("tasks",)`).
 """
 
-from tasks import search
+from tasks import billing, search
 
-__all__ = ["search"]
+__all__ = ["billing", "search"]

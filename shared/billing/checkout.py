@@ -1,0 +1,60 @@
+"""Stripe Checkout: the owner upgrades from the blog's billing page."""
+
+import stripe
+from django.conf import settings
+
+from shared.billing import plans as plan_data
+from shared.billing import services
+from shared.billing.exceptions import BillingNotConfigured, CheckoutFailed
+
+
+def billing_configured() -> bool:
+    return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
+
+
+def _client() -> stripe.StripeClient:
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses={"api": settings.STRIPE_API_BASE},
+        max_network_retries=1,
+    )
+
+
+def checkout_session_create(
+    *, tenant_id: int, plan_code: str, customer_email: str, success_url: str, cancel_url: str
+) -> str:
+    """Start a Stripe Checkout for a paid plan (with the trial) and return its URL.
+
+    The plan is applied when Stripe's webhook confirms it, never on the redirect back.
+    """
+    if not billing_configured():
+        raise BillingNotConfigured("Billing is not set up: set the STRIPE_* variables.")
+    setting = plan_data.PRICE_SETTINGS.get(plan_code)
+    price = getattr(settings, setting) if setting else ""
+    if not price:
+        raise CheckoutFailed(f"The plan {plan_code!r} cannot be bought online.")
+    sub = services.subscription_get_or_create(tenant_id=tenant_id)
+    metadata = {"tenant_id": str(tenant_id), "plan": plan_code}
+    params: dict = {
+        "mode": "subscription",
+        "line_items": [{"price": price, "quantity": 1}],
+        "client_reference_id": str(tenant_id),
+        "metadata": metadata,
+        "subscription_data": {"metadata": metadata},
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    if not sub.plan.is_paid and sub.status != sub.Status.CANCELED:
+        params["subscription_data"]["trial_period_days"] = settings.BILLING_TRIAL_DAYS
+    if sub.stripe_customer_id:
+        params["customer"] = sub.stripe_customer_id
+    else:
+        params["customer_email"] = customer_email
+    try:
+        session = _client().v1.checkout.sessions.create(params=params)
+    except stripe.StripeError as exc:
+        raise CheckoutFailed(
+            f"Stripe did not start the checkout ({exc.user_message or 'no details'}). "
+            "Please try again in a minute."
+        ) from exc
+    return session.url

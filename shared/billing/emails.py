@@ -1,0 +1,48 @@
+"""Emails to a blog's owner about its plan. Sent after commit; links go to the blog's host."""
+
+import logging
+from typing import Any
+
+from django.core.mail import send_mail
+
+from shared.accounts import selectors as account_selectors
+from shared.billing.plans import PLAN_DEFAULTS
+from tenants import selectors as tenant_selectors
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+
+def _plan_name(code: str) -> str:
+    return PLAN_DEFAULTS.get(code, {}).get("name", code)
+
+
+def subscription_change_email_send(
+    *, tenant_id: int, before: dict[str, Any], after: dict[str, Any]
+) -> bool:
+    """Tell the owner what changed and where to manage billing. Never raises: a failed email
+    must not undo a committed billing change (it is logged instead)."""
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    owner_email = account_selectors.tenant_owner_email(tenant_id=tenant_id)
+    if tenant is None or owner_email is None:
+        return False
+    billing_url = tenant_selectors.tenant_url(tenant=tenant, path="/dashboard/billing/")
+    old, new = _plan_name(before["plan"]), _plan_name(after["plan"])
+    if old != new:
+        subject = f"{tenant.name} is now on the {new} plan"
+        what = f"Your blog {tenant.name} moved from the {old} plan to the {new} plan."
+        if after["status"] == "canceled":
+            what += " Nothing was deleted: posts over the new plan's limits stay, read-only."
+    else:
+        subject = f"Payment failed for {tenant.name}"
+        what = (
+            f"We could not take the payment for the {new} plan of {tenant.name}. "
+            "Please update your card, or the blog will go back to the Free plan."
+        )
+    body = f"{what}\n\nManage your plan: {billing_url}\n"
+    try:
+        send_mail(subject, body, None, [owner_email])
+    except Exception:  # SMTP errors are many; the change itself is already committed
+        logger.exception("could not email %s about a billing change", owner_email)
+        return False
+    return True

@@ -1,0 +1,125 @@
+"""Billing lives in the public schema: one Subscription per blog, on one Plan."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Plan(models.Model):
+    """What a blog may do. A limit of None means unlimited."""
+
+    code = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=50)
+    monthly_price_cents = models.PositiveIntegerField(default=0)
+    max_published_posts = models.PositiveIntegerField(null=True, blank=True)
+    max_members = models.PositiveIntegerField(null=True, blank=True)
+    custom_domain = models.BooleanField(default=False)
+    api_access = models.BooleanField(default=False)
+    storage_mb = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_paid(self) -> bool:
+        return self.monthly_price_cents > 0
+
+    @property
+    def monthly_price(self) -> str:
+        """The price in dollars, for display: "9", "29", "9.50"."""
+        return f"{self.monthly_price_cents / 100:.2f}".removesuffix(".00")
+
+
+class Subscription(models.Model):
+    """A blog's plan and where it stands with Stripe. Exactly one per blog."""
+
+    class Status(models.TextChoices):
+        TRIALING = "trialing", "Trialing"
+        ACTIVE = "active", "Active"
+        PAST_DUE = "past_due", "Past due"
+        CANCELED = "canceled", "Canceled"
+
+    tenant = models.OneToOneField(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="subscription"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    trial_end = models.DateTimeField(null=True, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    past_due_since = models.DateTimeField(null=True, blank=True)
+    stripe_customer_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_subscription_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # The `created` time of the newest Stripe event applied: older ones are ignored, so
+    # out-of-order delivery cannot roll the subscription back.
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.plan_id} ({self.status})"
+
+
+class WebhookEvent(models.Model):
+    """Each Stripe event id, recorded once: a redelivered event changes nothing."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        STALE = "stale", "Ignored: older than what was applied"
+        IGNORED = "ignored", "Ignored"
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    created = models.DateTimeField(help_text="When Stripe created the event")
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class TenantUsage(models.Model):
+    """A blog's usage, refreshed by a periodic task (never counted on a page view)."""
+
+    tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE, related_name="usage")
+    posts = models.PositiveIntegerField(default=0)
+    published_posts = models.PositiveIntegerField(default=0)
+    members = models.PositiveIntegerField(default=0)
+    storage_bytes = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"usage of {self.tenant_id}"
+
+
+class AuditLog(models.Model):
+    """Every staff action and billing change. Written by services only; never edited."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    # Who did it, kept when the user is gone: an email, "stripe" or "system".
+    actor_label = models.CharField(max_length=255)
+    action = models.CharField(max_length=64, db_index=True)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The blog's subdomain and schema at the time, kept after a purge deletes the row.
+    tenant_label = models.CharField(max_length=255, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"

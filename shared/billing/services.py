@@ -1,0 +1,292 @@
+"""Writes for billing: plans, subscriptions, plan changes, limits, usage and the audit log.
+
+Every change to a subscription goes through `subscription_change`, which locks the row,
+records an AuditLog entry (before and after) and emails the blog's owner after commit.
+"""
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from shared.accounts.models import Membership, User
+from shared.billing import plans as plan_data
+from shared.billing.exceptions import LimitReached
+from shared.billing.models import AuditLog, Plan, Subscription, TenantUsage
+from tenants.context import schema_context
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+UPGRADE_PATH = "/dashboard/billing/"
+Status = Subscription.Status
+
+# --- plans and subscriptions -----------------------------------------------------------------
+
+
+def plans_ensure() -> dict[str, Plan]:
+    """The three plans by code, created from `plans.PLAN_DEFAULTS` when missing.
+
+    The data migration seeds them; this makes the code robust to a database whose public
+    tables were emptied (the test suite's flushes do that).
+    """
+    plans = {plan.code: plan for plan in Plan.objects.all()}
+    for code, defaults in plan_data.PLAN_DEFAULTS.items():
+        if code not in plans:
+            plans[code], _ = Plan.objects.get_or_create(code=code, defaults=defaults)
+    return plans
+
+
+def plan_get(*, code: str) -> Plan:
+    plan = Plan.objects.filter(code=code).first()
+    if plan is None:
+        plan = plans_ensure().get(code)
+    if plan is None:
+        raise ValueError(f"unknown plan {code!r}; use one of {sorted(plan_data.PLAN_DEFAULTS)}")
+    return plan
+
+
+def subscription_get_or_create(*, tenant_id: int) -> Subscription:
+    """The blog's subscription; a blog that has none (made before billing existed) gets Free."""
+    sub = Subscription.objects.select_related("plan").filter(tenant_id=tenant_id).first()
+    if sub is not None:
+        return sub
+    free = plan_get(code=plan_data.FREE)
+    sub, _ = Subscription.objects.select_related("plan").get_or_create(
+        tenant_id=tenant_id, defaults={"plan": free, "status": Status.ACTIVE}
+    )
+    return sub
+
+
+def subscription_create_free(*, tenant_id: int) -> Subscription:
+    """Put a new blog on the Free plan (called by provisioning). Idempotent."""
+    return subscription_get_or_create(tenant_id=tenant_id)
+
+
+def subscription_snapshot(sub: Subscription) -> dict[str, Any]:
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "plan": sub.plan.code,
+        "status": sub.status,
+        "trial_end": iso(sub.trial_end),
+        "current_period_end": iso(sub.current_period_end),
+        "stripe_subscription_id": sub.stripe_subscription_id,
+    }
+
+
+def subscription_lock(*, tenant_id: int) -> Subscription:
+    """The blog's subscription, locked for update until the end of the transaction."""
+    subscription_get_or_create(tenant_id=tenant_id)
+    return Subscription.objects.select_for_update().select_related("plan").get(tenant_id=tenant_id)
+
+
+def subscription_change(
+    *,
+    sub: Subscription,
+    action: str,
+    actor: User | None = None,
+    actor_label: str = "",
+    plan_code: str | None = None,
+    **fields: Any,
+) -> Subscription:
+    """Apply `fields` (and the plan) to a subscription locked by `subscription_lock`.
+
+    Writes an audit entry with before and after, and emails the owner after commit when the
+    plan changes or a payment fails. Downgrading never deletes content: what is over the new
+    plan's limits stays and is read-only until the owner upgrades or tidies up.
+    """
+    before = subscription_snapshot(sub)
+    if plan_code is not None:
+        sub.plan = plan_get(code=plan_code)
+    for name, value in fields.items():
+        setattr(sub, name, value)
+    sub.save()
+    after = subscription_snapshot(sub)
+    if before != after:
+        audit_record(
+            actor=actor,
+            actor_label=actor_label,
+            action=action,
+            tenant_id=sub.tenant_id,
+            before=before,
+            after=after,
+        )
+        plan_changed = before["plan"] != after["plan"]
+        payment_failed = after["status"] == Status.PAST_DUE != before["status"]
+        if plan_changed or payment_failed:
+            from shared.billing import emails
+
+            tenant_id = sub.tenant_id
+            transaction.on_commit(
+                lambda: emails.subscription_change_email_send(
+                    tenant_id=tenant_id, before=before, after=after
+                )
+            )
+    return sub
+
+
+def subscription_plan_set(*, tenant_id: int, plan_code: str, actor: User) -> Subscription:
+    """Staff change a blog's plan by hand (works with or without Stripe)."""
+    with transaction.atomic():
+        sub = subscription_lock(tenant_id=tenant_id)
+        return subscription_change(
+            sub=sub,
+            action="billing.plan_set_by_staff",
+            actor=actor,
+            plan_code=plan_code,
+            status=Status.ACTIVE,
+            trial_end=None,
+            past_due_since=None,
+        )
+
+
+def _downgrade_to_free(*, tenant_id: int, action: str, still: dict[str, Any]) -> bool:
+    """Move a blog to Free if its subscription still matches `still` (checked under lock)."""
+    with transaction.atomic():
+        sub = subscription_lock(tenant_id=tenant_id)
+        if any(getattr(sub, name) != value for name, value in still.items()):
+            return False
+        subscription_change(
+            sub=sub,
+            action=action,
+            actor_label="system",
+            plan_code=plan_data.FREE,
+            status=Status.CANCELED,
+            trial_end=None,
+            past_due_since=None,
+            stripe_subscription_id="",
+        )
+        return True
+
+
+def trials_expire(*, now: datetime | None = None) -> int:
+    """Trials that ended (plus a grace for Stripe's late invoice) without payment -> Free."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.BILLING_TRIAL_GRACE_HOURS)
+    ended = Subscription.objects.filter(status=Status.TRIALING, trial_end__lt=cutoff)
+    done = 0
+    for tenant_id, trial_end in ended.values_list("tenant_id", "trial_end"):
+        still = {"status": Status.TRIALING, "trial_end": trial_end}
+        done += _downgrade_to_free(tenant_id=tenant_id, action="billing.trial_expired", still=still)
+    return done
+
+
+def past_due_expire(*, now: datetime | None = None) -> int:
+    """Subscriptions past_due for longer than BILLING_PAST_DUE_GRACE_DAYS -> Free."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.BILLING_PAST_DUE_GRACE_DAYS)
+    overdue = Subscription.objects.filter(status=Status.PAST_DUE, past_due_since__lt=cutoff)
+    done = 0
+    for tenant_id, since in overdue.values_list("tenant_id", "past_due_since"):
+        still = {"status": Status.PAST_DUE, "past_due_since": since}
+        done += _downgrade_to_free(
+            tenant_id=tenant_id, action="billing.past_due_expired", still=still
+        )
+    return done
+
+
+# --- limits ----------------------------------------------------------------------------------
+
+
+def _plan_for(*, tenant_id: int) -> Plan:
+    return subscription_get_or_create(tenant_id=tenant_id).plan
+
+
+def limits_check_publish(*, tenant_id: int, published_count: int) -> None:
+    """Raise LimitReached when a blog with `published_count` published posts may not publish
+    one more. Call it before a draft becomes published (not when editing a published post)."""
+    plan = _plan_for(tenant_id=tenant_id)
+    limit = plan.max_published_posts
+    if limit is not None and published_count >= limit:
+        raise LimitReached(
+            f"The {plan.name} plan allows {limit} published posts and this blog has "
+            f"{published_count}. Upgrade your plan to publish more, or unpublish a post first.",
+            upgrade_url=UPGRADE_PATH,
+        )
+
+
+def limits_check_member(*, tenant_id: int, member_count: int) -> None:
+    """Raise LimitReached when a blog with `member_count` members may not add one more."""
+    plan = _plan_for(tenant_id=tenant_id)
+    limit = plan.max_members
+    if limit is not None and member_count >= limit:
+        people = "person" if limit == 1 else "people"
+        raise LimitReached(
+            f"The {plan.name} plan allows {limit} {people} on a blog and this one has "
+            f"{member_count}. Upgrade your plan to invite more, or remove a member first.",
+            upgrade_url=UPGRADE_PATH,
+        )
+
+
+# --- usage -----------------------------------------------------------------------------------
+
+_STORAGE_SQL = """
+SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %s AND c.relkind IN ('r', 'm')
+"""
+
+
+def usage_refresh(*, schema_name: str) -> TenantUsage | None:
+    """Count one blog's posts, members and storage and store them (idempotent).
+
+    The posts are counted inside the blog's own schema; the model is looked up by name, so
+    the public apps do not import the blog app.
+    """
+    tenant = Tenant.objects.filter(schema_name=schema_name).first()
+    if tenant is None or tenant.status == Tenant.Status.DELETED:
+        return None
+    post_model = apps.get_model("blog", "Post")
+    with schema_context(schema_name):
+        posts = post_model.objects.count()
+        published = post_model.objects.filter(status="published").count()
+        with connection.cursor() as cursor:
+            cursor.execute(_STORAGE_SQL, [schema_name])
+            (storage,) = cursor.fetchone()
+    members = Membership.objects.filter(tenant_id=tenant.id).count()
+    usage, _ = TenantUsage.objects.update_or_create(
+        tenant_id=tenant.id,
+        defaults={
+            "posts": posts,
+            "published_posts": published,
+            "members": members,
+            "storage_bytes": int(storage),
+            "refreshed_at": timezone.now(),
+        },
+    )
+    return usage
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: User | None = None,
+    actor_label: str = "",
+    tenant_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditLog:
+    """Record who did what to which blog, with the state before and after. Never edited."""
+    label = actor_label or (actor.email if actor is not None else "system")
+    tenant_label = ""
+    if tenant_id is not None:
+        row = Tenant.objects.filter(pk=tenant_id).values_list("subdomain", "schema_name").first()
+        tenant_label = f"{row[0]} ({row[1]})" if row else ""
+    return AuditLog.objects.create(
+        actor=actor,
+        actor_label=label,
+        action=action,
+        tenant_id=tenant_id,
+        tenant_label=tenant_label,
+        before=before or {},
+        after=after or {},
+    )

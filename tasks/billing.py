@@ -1,0 +1,60 @@
+"""Billing and blog-lifecycle tasks: periodic downgrades, usage counts, purges.
+
+Each is a thin interface over a service in shared.billing or tenants.lifecycle; the
+schedule is in config/settings.py (CELERY_BEAT_SCHEDULE).
+"""
+
+import logging
+
+from django.db import OperationalError
+
+from config.celery import app
+from shared.billing import services as billing_services
+from tenants import lifecycle
+from tenants import selectors as tenant_selectors
+
+logger = logging.getLogger(__name__)
+
+USAGE_BATCH = 100
+
+
+@app.task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def billing_trials_expire() -> int:
+    """Periodic: trials that ended without payment go back to Free."""
+    return billing_services.trials_expire()
+
+
+@app.task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def billing_past_due_expire() -> int:
+    """Periodic: subscriptions past_due beyond BILLING_PAST_DUE_GRACE_DAYS go back to Free."""
+    return billing_services.past_due_expire()
+
+
+@app.task(acks_late=True)
+def usage_refresh_dispatch() -> int:
+    """Periodic: fan the usage count out over all blogs, one message per batch."""
+    sent = 0
+    for batch in tenant_selectors.schema_name_batches(size=USAGE_BATCH):
+        usage_refresh_batch.delay(batch)
+        sent += 1
+    return sent
+
+
+@app.task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def usage_refresh_batch(schema_names: list[str]) -> int:
+    """Count posts, members and storage of each blog in the batch (idempotent)."""
+    done = 0
+    for schema_name in schema_names:
+        try:
+            done += billing_services.usage_refresh(schema_name=schema_name) is not None
+        except OperationalError:
+            raise
+        except Exception:  # one broken schema must not stop the batch
+            logger.exception("usage refresh failed for %s", schema_name)
+    return done
+
+
+@app.task(acks_late=True)
+def tenants_purge_deleted() -> int:
+    """Periodic: drop the schemas of blogs deleted longer ago than TENANT_DELETE_GRACE_DAYS."""
+    return lifecycle.tenants_purge()

@@ -1,0 +1,173 @@
+"""Staff actions on a blog's life: status changes, soft delete, undelete, purge, search rebuild.
+
+Every function that takes an `actor` writes an AuditLog row (who, what, before, after).
+"""
+
+import json
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from shared.accounts.models import User
+from shared.billing import services as billing_services
+from tenants import schemas, services
+from tenants.context import schema_context
+from tenants.models import Domain, Tenant
+from tenants.routing import routing_invalidate, tenant_routing_invalidate
+
+logger = logging.getLogger(__name__)
+
+Status = Tenant.Status
+
+
+class CannotUndelete(ValueError):
+    pass
+
+
+def _state(tenant: Tenant) -> dict:
+    return {
+        "status": tenant.status,
+        "deleted_at": tenant.deleted_at.isoformat() if tenant.deleted_at else None,
+    }
+
+
+def tenant_status_change(*, tenant: Tenant, status: str, actor: User) -> Tenant:
+    """Suspend or reactivate a blog, audited. Deleting has its own service (it exports)."""
+    if status not in (Status.ACTIVE, Status.SUSPENDED):
+        raise ValueError("use tenant_soft_delete / tenant_undelete for deletion")
+    if tenant.status == Status.DELETED:
+        raise ValueError(f"{tenant.subdomain} is deleted: undelete it first.")
+    before = _state(tenant)
+    with transaction.atomic():
+        services.tenant_set_status(tenant=tenant, status=status)
+        billing_services.audit_record(
+            actor=actor,
+            action=f"tenant.{'reactivate' if status == Status.ACTIVE else 'suspend'}",
+            tenant_id=tenant.id,
+            before=before,
+            after=_state(tenant),
+        )
+    return tenant
+
+
+def tenant_posts_export(*, tenant: Tenant) -> Path:
+    """Write every post of the blog as JSON under TENANT_EXPORT_DIR; return the file's path.
+
+    The post model is looked up by name: tenants/ does not import the blog app.
+    """
+    post_model = apps.get_model("blog", "Post")
+    fields = [f.attname for f in post_model._meta.concrete_fields if f.name != "search_vector"]
+    with schema_context(tenant.schema_name):
+        posts = list(post_model.objects.order_by("id").values(*fields))
+    directory = Path(settings.TENANT_EXPORT_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
+    path = directory / f"{tenant.schema_name}-{tenant.subdomain}-{stamp}.json"
+    document = {
+        "tenant": {"id": tenant.id, "subdomain": tenant.subdomain, "name": tenant.name},
+        "exported_at": timezone.now(),
+        "posts": posts,
+    }
+    path.write_text(json.dumps(document, cls=DjangoJSONEncoder, indent=1))
+    return path
+
+
+def tenant_soft_delete(*, tenant: Tenant, actor: User) -> Path:
+    """Take a blog offline at once (its hosts answer 404), keeping an export of its posts.
+
+    The schema stays until `tenants_purge` drops it after TENANT_DELETE_GRACE_DAYS; until
+    then `tenant_undelete` brings the blog back as it was.
+    """
+    if tenant.status == Status.DELETED:
+        raise ValueError(f"{tenant.subdomain} is already deleted.")
+    export = tenant_posts_export(tenant=tenant)
+    before = _state(tenant)
+    with transaction.atomic():
+        tenant.status, tenant.deleted_at = Status.DELETED, timezone.now()
+        Tenant.objects.filter(pk=tenant.pk).update(
+            status=tenant.status, deleted_at=tenant.deleted_at
+        )
+        billing_services.audit_record(
+            actor=actor,
+            action="tenant.delete",
+            tenant_id=tenant.id,
+            before=before,
+            after=_state(tenant) | {"export": str(export)},
+        )
+    tenant_routing_invalidate(tenant)
+    transaction.on_commit(lambda: tenant_routing_invalidate(tenant))
+    return export
+
+
+def _purge_cutoff(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) - timedelta(days=settings.TENANT_DELETE_GRACE_DAYS)
+
+
+def tenant_undelete(*, tenant: Tenant, actor: User) -> Tenant:
+    if tenant.status != Status.DELETED:
+        raise CannotUndelete(f"{tenant.subdomain} is not deleted.")
+    if tenant.deleted_at is None or tenant.deleted_at < _purge_cutoff():
+        raise CannotUndelete(
+            f"{tenant.subdomain} was deleted more than {settings.TENANT_DELETE_GRACE_DAYS} days "
+            "ago; restore it from its export instead."
+        )
+    if not schemas.schema_exists(tenant.schema_name):
+        raise CannotUndelete(f"The schema of {tenant.subdomain} is gone; use its export.")
+    before = _state(tenant)
+    with transaction.atomic():
+        tenant.status, tenant.deleted_at = Status.ACTIVE, None
+        Tenant.objects.filter(pk=tenant.pk).update(status=tenant.status, deleted_at=None)
+        billing_services.audit_record(
+            actor=actor, action="tenant.undelete", tenant_id=tenant.id, before=before,
+            after=_state(tenant),
+        )  # fmt: skip
+    tenant_routing_invalidate(tenant)
+    transaction.on_commit(lambda: tenant_routing_invalidate(tenant))
+    return tenant
+
+
+def tenants_purge(*, now: datetime | None = None) -> int:
+    """Drop the schema and row of every blog deleted longer ago than the grace period.
+
+    Each blog is purged in its own transaction, so one failure does not stop the rest.
+    Its export, its audit entries (which keep its label) and its accounts stay.
+    """
+    due = Tenant.objects.filter(status=Status.DELETED, deleted_at__lt=_purge_cutoff(now))
+    purged = 0
+    for tenant in due:
+        hosts = list(Domain.objects.filter(tenant=tenant).values_list("domain", flat=True))
+        try:
+            with transaction.atomic():
+                billing_services.audit_record(
+                    actor_label="system",
+                    action="tenant.purge",
+                    tenant_id=tenant.id,
+                    before=_state(tenant) | {"schema_name": tenant.schema_name},
+                    after={},
+                )
+                schemas.schema_drop(tenant.schema_name)
+                tenant.delete()
+        except Exception:
+            logger.exception("could not purge deleted blog %s", tenant.schema_name)
+            continue
+        routing_invalidate(*hosts)
+        purged += 1
+    return purged
+
+
+def tenant_search_rebuild(*, tenant: Tenant, actor: User) -> None:
+    """Queue the search sweep for this blog's schema (after commit), audited."""
+    from tasks import search as search_tasks
+    from tasks.queue import enqueue_on_commit
+
+    billing_services.audit_record(
+        actor=actor, action="tenant.search_rebuild", tenant_id=tenant.id,
+        before={}, after={"queued": [tenant.schema_name]},
+    )  # fmt: skip
+    enqueue_on_commit(search_tasks.search_sweep_batch, [tenant.schema_name])
