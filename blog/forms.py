@@ -1,17 +1,51 @@
 from django import forms
+from django.core.validators import URLValidator
 
-from blog.models import Post
-from blog.services import MAX_TAG_LENGTH, MAX_TAGS, PostInvalid, tags_parse
+from blog.models import BlogSettings, Post
+from blog.services import (
+    MAX_BODY_BYTES,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    PostInvalid,
+    SettingsInvalid,
+    navigation_parse,
+    tags_parse,
+)
+from tenants.models import Tenant
 
-MAX_BODY_BYTES = 500_000
+_http_only = URLValidator(schemes=["http", "https"], message="Use an http:// or https:// address.")
 
 
 class PostForm(forms.Form):
     title = forms.CharField(max_length=200)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 18}), required=False, strip=False)
+    slug = forms.CharField(max_length=220, required=False, help_text="Empty: made from the title.")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 18}),
+        required=False,
+        strip=False,
+        label="Body (Markdown)",
+    )
+    excerpt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Shown in lists and feeds. Empty: the start of the body.",
+    )
     tags = forms.CharField(
         required=False,
         help_text=f"Comma-separated, up to {MAX_TAGS} tags of {MAX_TAG_LENGTH} characters.",
+    )
+    meta_description = forms.CharField(max_length=300, required=False)
+    canonical_url = forms.CharField(
+        max_length=500, required=False, validators=[_http_only], label="Canonical URL"
+    )
+    cover_image_url = forms.CharField(
+        max_length=500, required=False, validators=[_http_only], label="Cover image URL"
+    )
+    publish_at = forms.DateTimeField(
+        required=False,
+        label="Publish at (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="For Schedule: a time in the future.",
     )
 
     def clean_body(self) -> str:
@@ -31,4 +65,75 @@ class PostForm(forms.Form):
 
     @classmethod
     def for_post(cls, post: Post) -> "PostForm":
-        return cls(initial={"title": post.title, "body": post.body, "tags": ", ".join(post.tags)})
+        return cls(
+            initial={
+                "title": post.title,
+                "slug": post.slug,
+                "body": post.body,
+                "excerpt": post.excerpt,
+                "tags": ", ".join(post.tags),
+                "meta_description": post.meta_description,
+                "canonical_url": post.canonical_url,
+                "cover_image_url": post.cover_image_url,
+                "publish_at": post.published_at if post.status == Post.Status.SCHEDULED else None,
+            }
+        )
+
+
+class SettingsForm(forms.Form):
+    title = forms.CharField(max_length=100, required=False, help_text="Empty: the blog's name.")
+    tagline = forms.CharField(max_length=200, required=False)
+    description = forms.CharField(
+        max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    language = forms.ChoiceField(choices=Tenant.Language.choices)
+    theme = forms.ChoiceField(choices=BlogSettings.Theme.choices)
+    accent = forms.RegexField(
+        regex=r"^#[0-9a-fA-F]{6}$",
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "color"}),
+        error_messages={"invalid": "Write the accent colour as #rrggbb, for example #3559e0."},
+    )
+    posts_per_page = forms.IntegerField(min_value=1, max_value=100)
+    navigation = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One link per line: Label | /about/  or  Label | https://example.org",
+    )
+    footer = forms.CharField(max_length=500, required=False)
+
+    def clean_navigation(self) -> list[dict[str, str]]:
+        try:
+            return navigation_parse(self.cleaned_data["navigation"])
+        except SettingsInvalid as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    @classmethod
+    def for_blog(cls, *, settings: BlogSettings, language: str) -> "SettingsForm":
+        nav = "\n".join(f"{link['label']} | {link['url']}" for link in settings.navigation)
+        return cls(
+            initial={
+                "title": settings.title,
+                "tagline": settings.tagline,
+                "description": settings.description,
+                "language": language,
+                "theme": settings.theme,
+                "accent": settings.accent,
+                "posts_per_page": settings.posts_per_page,
+                "navigation": nav,
+                "footer": settings.footer,
+            }
+        )
+
+
+class TagMergeForm(forms.Form):
+    sources = forms.CharField(
+        label="Tags", help_text="One tag to rename, or several (comma-separated) to merge."
+    )
+    target = forms.CharField(max_length=MAX_TAG_LENGTH, label="Into")
+
+    def clean_sources(self) -> list[str]:
+        try:
+            return tags_parse(self.cleaned_data["sources"])
+        except PostInvalid as exc:
+            raise forms.ValidationError(str(exc)) from exc

@@ -6,17 +6,35 @@ from django.db import models
 
 
 class Post(models.Model):
-    """A blog post. Lives in the blog's own schema."""
+    """A blog post or a static page. Lives in the blog's own schema.
+
+    Pages share this table (`kind`) rather than having one of their own: every table is
+    multiplied by the number of blogs.
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SCHEDULED = "scheduled", "Scheduled"  # published_at is in the future
         PUBLISHED = "published", "Published"
 
+    class Kind(models.TextChoices):
+        POST = "post", "Post"
+        PAGE = "page", "Page"  # not in the post list, feeds or archive; linked from navigation
+
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.POST)
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
+    # Slugs this post answered to while published: they redirect (301) to the current one.
+    old_slugs = ArrayField(models.CharField(max_length=220), default=list, blank=True)
     body = models.TextField(blank=True, help_text="Markdown")
     body_html = models.TextField(blank=True, editable=False)
+    # `excerpt` is what the writer typed (may be empty); `summary` is what readers see: the
+    # excerpt, or the start of the body when the excerpt is empty.
+    excerpt = models.TextField(blank=True)
+    summary = models.TextField(blank=True, editable=False)
+    meta_description = models.CharField(max_length=300, blank=True)
+    canonical_url = models.URLField(max_length=500, blank=True)
+    cover_image_url = models.URLField(max_length=500, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
@@ -43,6 +61,7 @@ class Post(models.Model):
                 condition=models.Q(status="published"),
             ),
             GinIndex(fields=["tags"], name="post_tags_gin"),
+            GinIndex(fields=["old_slugs"], name="post_old_slugs_gin"),
             GinIndex(fields=["search_vector"], name="post_search_gin"),
         ]
 
@@ -52,3 +71,35 @@ class Post(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_page(self) -> bool:
+        return self.kind == self.Kind.PAGE
+
+
+class BlogSettings(models.Model):
+    """The blog's look and words: one row per schema (id 1), made on first save.
+
+    Until then the defaults below apply (see `selectors.blog_settings_get`).
+    """
+
+    class Theme(models.TextChoices):
+        LIGHT = "light", "Light"
+        DARK = "dark", "Dark"
+
+    title = models.CharField(max_length=100, blank=True, help_text="Empty: the blog's name.")
+    tagline = models.CharField(max_length=200, blank=True)
+    description = models.TextField(max_length=1000, blank=True)
+    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.LIGHT)
+    accent = models.CharField(max_length=7, default="#3559e0")
+    posts_per_page = models.PositiveSmallIntegerField(default=10)
+    # [{"label": "About", "url": "/about/"}, ...]
+    navigation = models.JSONField(default=list, blank=True)
+    footer = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "blog settings"
+
+    def __str__(self) -> str:
+        return self.title or "blog settings"

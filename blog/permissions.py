@@ -34,3 +34,26 @@ def can_edit_post(*, role: str, user_id: int, post: Post) -> bool:
     if role in (Role.OWNER, Role.EDITOR):
         return True
     return role == Role.AUTHOR and post.author_id == user_id
+
+
+def can_write_pages(*, role: str) -> bool:
+    """Static pages belong to the whole blog: owners and editors."""
+    return role in (Role.OWNER, Role.EDITOR)
+
+
+def can_manage_tags(*, role: str) -> bool:
+    """Renaming a tag changes every post, not just one author's."""
+    return role in (Role.OWNER, Role.EDITOR)
+
+
+def owner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Member and owner: the blog's settings and members."""
+
+    @member_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.role != Role.OWNER:
+            return render(request, "blog/dashboard/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper

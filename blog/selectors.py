@@ -1,27 +1,114 @@
-"""Reads for the blog, scoped to the current schema."""
+"""Reads for the blog, scoped to the current schema. Each reader selector is one query."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import datetime
 
-from blog.models import Post
+from django.db import connection
+from django.db.models import Q, QuerySet
 
-_LIST_FIELDS = ("id", "title", "slug", "body_html", "tags", "published_at", "status")
+from blog.models import BlogSettings, Post
+
+_LIST_FIELDS = (
+    "id", "kind", "title", "slug", "summary", "tags", "published_at", "status", "cover_image_url",
+)  # fmt: skip
+FEED_SIZE = 20
+
+
+def blog_settings_get() -> BlogSettings:
+    """The blog's settings; unsaved defaults until the owner first saves them."""
+    return BlogSettings.objects.filter(id=1).first() or BlogSettings(id=1)
+
+
+def _published_posts() -> QuerySet[Post]:
+    return Post.objects.filter(status=Post.Status.PUBLISHED, kind=Post.Kind.POST)
 
 
 def posts_published() -> QuerySet[Post]:
+    return _published_posts().only(*_LIST_FIELDS).order_by("-published_at", "-id")
+
+
+@dataclass(frozen=True)
+class PostPage:
+    posts: list[Post]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def posts_page(*, number: int, per_page: int, tag: str | None = None) -> PostPage:
+    """One page of published posts (newest first), in one query and without a COUNT."""
+    qs = posts_published()
+    if tag is not None:
+        qs = qs.filter(tags__contains=[tag])
+    start = (number - 1) * per_page
+    rows = list(qs[start : start + per_page + 1])
+    return PostPage(posts=rows[:per_page], number=number, has_next=len(rows) > per_page)
+
+
+def posts_for_feed(*, tag: str | None = None) -> list[Post]:
+    qs = _published_posts().order_by("-published_at", "-id").defer("search_vector", "body")
+    if tag is not None:
+        qs = qs.filter(tags__contains=[tag])
+    return list(qs[:FEED_SIZE])
+
+
+def posts_archive() -> list[Post]:
+    """Every published post, newest first, with just what the archive shows."""
+    return list(
+        _published_posts().only("id", "title", "slug", "published_at").order_by("-published_at")
+    )
+
+
+def entries_for_sitemap() -> QuerySet[Post]:
     return (
         Post.objects.filter(status=Post.Status.PUBLISHED)
-        .only(*_LIST_FIELDS)
+        .only("id", "slug", "updated_at", "kind")
         .order_by("-published_at", "-id")
     )
 
 
-def post_published_get(*, slug: str) -> Post | None:
-    return Post.objects.filter(status=Post.Status.PUBLISHED, slug=slug).first()
+def post_published_get(*, slug: str) -> tuple[Post | None, str | None]:
+    """(post or page at `slug`, None), or (None, current slug) when a published post used to
+    answer at `slug`, or (None, None). One query: exact slugs and old slugs together."""
+    rows = list(
+        Post.objects.filter(
+            Q(slug=slug) | Q(old_slugs__contains=[slug]), status=Post.Status.PUBLISHED
+        ).defer("body", "search_vector")[:2]
+    )
+    exact = next((p for p in rows if p.slug == slug), None)
+    if exact is not None:
+        return exact, None
+    return None, (rows[0].slug if rows else None)
 
 
 def posts_for_dashboard(*, author_id: int | None = None) -> QuerySet[Post]:
-    """Every post, or only one author's when `author_id` is given (the author role)."""
-    qs = Post.objects.only("id", "title", "slug", "status", "published_at", "updated_at")
+    """Every post and page, or only one author's when `author_id` is given (the author role)."""
+    qs = Post.objects.only(
+        "id", "kind", "title", "slug", "status", "published_at", "updated_at", "author_id"
+    )
     if author_id is not None:
         qs = qs.filter(author_id=author_id)
-    return qs.order_by("-updated_at")
+    return qs.order_by("kind", "-updated_at")
+
+
+def tags_with_counts() -> list[tuple[str, int]]:
+    """Every tag of the blog with how many posts (any state) carry it, by name."""
+    table = connection.ops.quote_name(Post._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT tag, count(*) FROM {table}, unnest(tags) AS tag GROUP BY tag ORDER BY tag"  # noqa: S608
+        )
+        return [(tag, count) for tag, count in cursor.fetchall()]
+
+
+def next_scheduled_at() -> datetime | None:
+    """When the next scheduled post of the current schema is due, or None."""
+    return (
+        Post.objects.filter(status=Post.Status.SCHEDULED)
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )

@@ -1,11 +1,34 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from blog import views
+from blog.cache import reader_page
+from blog.feeds import BlogFeed, BlogRssFeed
+from blog.sitemaps import HomeSitemap, PostSitemap
+from blog.views import dashboard, reader
+
+_sitemaps = {"home": HomeSitemap, "posts": PostSitemap}
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard/posts/new/", views.post_new, name="post_new"),
-    path("dashboard/posts/<int:pk>/", views.post_edit, name="post_edit"),
-    path("<slug:slug>/", views.post_detail, name="post_detail"),
+    path("", reader.home, name="home"),
+    path("archive/", reader.archive, name="archive"),
+    path("feed/", reader_page(BlogFeed()), name="feed_atom"),
+    path("rss/", reader_page(BlogRssFeed()), name="feed_rss"),
+    path("tag/<str:tag>/", reader.tag_posts, name="tag"),
+    path("tag/<str:tag>/feed/", reader_page(BlogFeed()), name="tag_feed"),
+    path(
+        "sitemap.xml",
+        reader_page(sitemap),
+        {"sitemaps": _sitemaps, "template_name": "blog/sitemap.xml"},
+        name="sitemap",
+    ),
+    path("robots.txt", reader.robots_txt, name="robots_txt"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/posts/new/", dashboard.post_new, name="post_new"),
+    path("dashboard/pages/new/", dashboard.page_new, name="page_new"),
+    path("dashboard/posts/<int:pk>/", dashboard.post_edit, name="post_edit"),
+    path("dashboard/posts/<int:pk>/delete/", dashboard.post_delete, name="post_delete"),
+    path("dashboard/settings/", dashboard.blog_settings, name="blog_settings"),
+    path("dashboard/settings/saved/", dashboard.blog_settings, name="blog_settings_saved"),
+    path("dashboard/tags/", dashboard.tags, name="tags"),
+    path("<slug:slug>/", reader.post_detail, name="post_detail"),
 ]

@@ -1,0 +1,42 @@
+"""Writes for the blog, split by subject. Import from here: `from blog import services`."""
+
+from blog.services.posts import (
+    MAX_BODY_BYTES,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    MAX_TITLE_LENGTH,
+    RESERVED_SLUGS,
+    PostInvalid,
+    post_create,
+    post_delete,
+    post_publish_due,
+    post_update,
+    tags_parse,
+)
+from blog.services.settings import (
+    SettingsInvalid,
+    blog_language_set,
+    blog_settings_update,
+    navigation_parse,
+)
+from blog.services.tags import tag_rename, tags_merge
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_TAGS",
+    "MAX_TAG_LENGTH",
+    "MAX_TITLE_LENGTH",
+    "RESERVED_SLUGS",
+    "PostInvalid",
+    "SettingsInvalid",
+    "blog_language_set",
+    "blog_settings_update",
+    "navigation_parse",
+    "post_create",
+    "post_delete",
+    "post_publish_due",
+    "post_update",
+    "tag_rename",
+    "tags_merge",
+    "tags_parse",
+]

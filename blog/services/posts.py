@@ -1,0 +1,233 @@
+"""Writes for posts and pages. Side effects (search vectors, page cache) run after commit."""
+
+from datetime import datetime
+from typing import Literal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator, slugify
+
+from blog.cache import blog_changed
+from blog.models import Post
+from blog.rendering import markdown_render
+from shared.accounts.models import User
+
+MAX_TITLE_LENGTH = 200
+MAX_BODY_BYTES = 500_000
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 50
+SUMMARY_WORDS = 50
+# Paths of the blog's host that a post slug must not shadow.
+RESERVED_SLUGS = frozenset(
+    "accounts archive dashboard feed healthz media page robots.txt rss search sitemap.xml "
+    "static tag".split()
+)
+
+Action = Literal["save", "publish", "schedule", "unpublish"]
+
+
+class PostInvalid(ValueError):
+    pass
+
+
+def tags_parse(raw: str | list[str]) -> list[str]:
+    """'Python, django,python ' -> ['python', 'django']: lowercased, trimmed, de-duplicated.
+
+    A '/' becomes '-', so that every tag has a page at /tag/<tag>/.
+    """
+    items = raw.split(",") if isinstance(raw, str) else raw
+    tags: list[str] = []
+    for item in items:
+        tag = " ".join(item.strip().lower().replace("/", "-").split())
+        if tag and tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise PostInvalid(f"A post can have at most {MAX_TAGS} tags; this one has {len(tags)}.")
+    too_long = [t for t in tags if len(t) > MAX_TAG_LENGTH]
+    if too_long:
+        raise PostInvalid(
+            f"Tags can be at most {MAX_TAG_LENGTH} characters long: shorten '{too_long[0][:60]}'."
+        )
+    return tags
+
+
+def _slug_unique(title: str, *, exclude_id: int | None = None) -> str:
+    base = slugify(title)[:200] or "post"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-post"
+    taken = set(
+        Post.objects.filter(slug__startswith=base)
+        .exclude(id=exclude_id)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _slug_chosen(raw: str, *, exclude_id: int | None) -> str:
+    slug = slugify(raw)[:220]
+    if not slug:
+        raise PostInvalid("The slug needs at least one letter or digit.")
+    if slug in RESERVED_SLUGS:
+        raise PostInvalid(f"'{slug}' is used by the blog itself: choose another slug.")
+    if Post.objects.filter(slug=slug).exclude(id=exclude_id).exists():
+        raise PostInvalid(f"Another post or page already uses the slug '{slug}': choose another.")
+    return slug
+
+
+def _queue_search_refresh(post_id: int) -> None:
+    from tasks import search as search_tasks
+    from tasks.queue import enqueue_on_commit
+
+    enqueue_on_commit(search_tasks.post_search_vector_refresh, post_id)
+
+
+def _summary(*, excerpt: str, body_html: str) -> str:
+    text = " ".join(strip_tags(excerpt or body_html).split())
+    return Truncator(text).words(SUMMARY_WORDS, truncate="…")
+
+
+def _check(*, title: str, body: str) -> str:
+    title = title.strip()
+    if not title:
+        raise PostInvalid("Give the post a title.")
+    if len(title) > MAX_TITLE_LENGTH:
+        raise PostInvalid(f"The title is {len(title)} characters long: the limit is 200.")
+    size = len(body.encode())
+    if size > MAX_BODY_BYTES:
+        raise PostInvalid(f"The post is too long ({size // 1000} KB): the limit is 500 KB.")
+    return title
+
+
+def _apply_action(
+    post: Post, *, action: Action, publish_at: datetime | None, now: datetime
+) -> None:
+    if action == "publish":
+        if not post.is_published:
+            post.status = Post.Status.PUBLISHED
+            post.published_at = now
+    elif action == "schedule":
+        if publish_at is None:
+            raise PostInvalid("Choose the date and time (UTC) at which the post should go live.")
+        if publish_at <= now:
+            when = timezone.localtime(publish_at).strftime("%Y-%m-%d %H:%M")
+            raise PostInvalid(
+                f"{when} UTC is in the past: choose a time in the future, "
+                "or press Publish to publish now."
+            )
+        post.status = Post.Status.SCHEDULED
+        post.published_at = publish_at
+    elif action == "unpublish":
+        post.status = Post.Status.DRAFT
+        post.published_at = None
+
+
+def post_create(
+    *,
+    author: User,
+    title: str,
+    body: str,
+    tags: str | list[str] = "",
+    publish: bool = False,
+    action: Action | None = None,
+    publish_at: datetime | None = None,
+    kind: str = Post.Kind.POST,
+    slug: str = "",
+    excerpt: str = "",
+    meta_description: str = "",
+    canonical_url: str = "",
+    cover_image_url: str = "",
+) -> Post:
+    """Create a post or page; `action` (or `publish=True`) decides its state."""
+    title = _check(title=title, body=body)
+    body_html = markdown_render(body)
+    post = Post(
+        kind=kind,
+        title=title,
+        slug=_slug_chosen(slug, exclude_id=None) if slug.strip() else _slug_unique(title),
+        body=body,
+        body_html=body_html,
+        excerpt=excerpt.strip(),
+        summary=_summary(excerpt=excerpt, body_html=body_html),
+        meta_description=meta_description.strip(),
+        canonical_url=canonical_url.strip(),
+        cover_image_url=cover_image_url.strip(),
+        tags=tags_parse(tags),
+        author_id=author.id,
+    )
+    action = action or ("publish" if publish else "save")
+    _apply_action(post, action=action, publish_at=publish_at, now=timezone.now())
+    post.save()
+    _queue_search_refresh(post.id)
+    blog_changed()
+    return post
+
+
+def post_update(
+    *,
+    post: Post,
+    title: str,
+    body: str,
+    tags: str | list[str] = "",
+    publish: bool | None = None,
+    action: Action | None = None,
+    publish_at: datetime | None = None,
+    slug: str = "",
+    excerpt: str | None = None,
+    meta_description: str | None = None,
+    canonical_url: str | None = None,
+    cover_image_url: str | None = None,
+) -> Post:
+    """Save a post's fields and apply `action`. Changing a published post's slug keeps the old
+    one as a 301 redirect. Arguments left as None keep their value."""
+    title = _check(title=title, body=body)
+    if action is None:
+        action = {True: "publish", False: "unpublish", None: "save"}[publish]
+    was_published = post.is_published
+    if slug.strip() and slugify(slug) != post.slug:
+        new_slug = _slug_chosen(slug, exclude_id=post.id)
+        if was_published and post.slug not in post.old_slugs:
+            post.old_slugs = [*post.old_slugs, post.slug]
+        post.old_slugs = [s for s in post.old_slugs if s != new_slug]
+        post.slug = new_slug
+    post.title = title
+    post.body = body
+    post.body_html = markdown_render(body)
+    post.tags = tags_parse(tags)
+    for field, value in (
+        ("excerpt", excerpt),
+        ("meta_description", meta_description),
+        ("canonical_url", canonical_url),
+        ("cover_image_url", cover_image_url),
+    ):
+        if value is not None:
+            setattr(post, field, value.strip())
+    post.summary = _summary(excerpt=post.excerpt, body_html=post.body_html)
+    post.search_vector = None  # stale until the task (or the periodic sweep) refreshes it
+    _apply_action(post, action=action, publish_at=publish_at, now=timezone.now())
+    post.save()
+    _queue_search_refresh(post.id)
+    blog_changed()
+    return post
+
+
+def post_delete(*, post: Post) -> None:
+    post.delete()
+    blog_changed()
+
+
+def post_publish_due(*, now: datetime) -> int:
+    """Publish every scheduled post of the current schema that is due; returns how many.
+
+    Idempotent: a second run finds nothing left to do. Called by the periodic task.
+    """
+    with transaction.atomic():
+        done = Post.objects.filter(status=Post.Status.SCHEDULED, published_at__lte=now).update(
+            status=Post.Status.PUBLISHED
+        )
+        if done:
+            blog_changed()
+    return done

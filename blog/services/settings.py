@@ -1,0 +1,101 @@
+"""Writes for a blog's settings (its own schema) and its language (the public Tenant row)."""
+
+import re
+
+from django.db import transaction
+
+from blog.cache import blog_changed
+from blog.models import BlogSettings
+from tenants.models import Tenant
+from tenants.routing import tenant_routing_invalidate
+
+MAX_NAV_LINKS = 20
+MAX_NAV_LABEL = 50
+_ACCENT = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class SettingsInvalid(ValueError):
+    pass
+
+
+def navigation_parse(raw: str) -> list[dict[str, str]]:
+    """One link per line, 'Label | URL'. URLs are site paths (/about/) or http(s) links."""
+    links: list[dict[str, str]] = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        label, sep, url = (part.strip() for part in line.partition("|"))
+        if not sep or not label or not url:
+            raise SettingsInvalid(
+                f"Line {number}: write links as 'Label | /path/' or 'Label | https://…'."
+            )
+        if len(label) > MAX_NAV_LABEL:
+            raise SettingsInvalid(
+                f"Line {number}: labels can be at most {MAX_NAV_LABEL} characters."
+            )
+        lowered = url.lower()
+        if not (
+            (url.startswith("/") and not url.startswith("//"))
+            or lowered.startswith(("http://", "https://"))
+        ) or any(c.isspace() or c in "<>\"'" for c in url):
+            raise SettingsInvalid(
+                f"Line {number}: '{url[:60]}' is not a link readers can follow: use a path "
+                "like /about/ or a full https:// address."
+            )
+        links.append({"label": label, "url": url})
+    if len(links) > MAX_NAV_LINKS:
+        raise SettingsInvalid(f"Use at most {MAX_NAV_LINKS} navigation links.")
+    return links
+
+
+def blog_language_set(*, tenant: Tenant, language: str) -> None:
+    """Set the blog's language (also its text search configuration) on the public Tenant row.
+
+    The cached host route carries the language: it is invalidated now and again after commit
+    (a request in between may have cached the old row).
+    """
+    if language not in Tenant.Language.values:
+        raise SettingsInvalid(f"Unknown language '{language}': choose one from the list.")
+    if tenant.language == language:
+        return
+    Tenant.objects.filter(id=tenant.id).update(language=language)
+    tenant.language = language
+    tenant_routing_invalidate(tenant)
+    transaction.on_commit(lambda: tenant_routing_invalidate(tenant))
+    blog_changed(schema=tenant.schema_name)
+
+
+def blog_settings_update(
+    *,
+    tenant: Tenant,
+    title: str,
+    tagline: str,
+    description: str,
+    language: str,
+    theme: str,
+    accent: str,
+    posts_per_page: int,
+    navigation: list[dict[str, str]],
+    footer: str,
+) -> BlogSettings:
+    """Save the blog's settings (the current schema must be the tenant's)."""
+    if theme not in BlogSettings.Theme.values:
+        raise SettingsInvalid("Choose the light or the dark theme.")
+    if not _ACCENT.match(accent):
+        raise SettingsInvalid("Write the accent colour as #rrggbb, for example #3559e0.")
+    if not 1 <= posts_per_page <= 100:
+        raise SettingsInvalid("Show between 1 and 100 posts per page.")
+    with transaction.atomic():
+        settings, _ = BlogSettings.objects.get_or_create(id=1)
+        settings.title = title.strip()
+        settings.tagline = tagline.strip()
+        settings.description = description.strip()
+        settings.theme = theme
+        settings.accent = accent.lower()
+        settings.posts_per_page = posts_per_page
+        settings.navigation = navigation
+        settings.footer = footer.strip()
+        settings.save()
+        blog_language_set(tenant=tenant, language=language)
+        blog_changed(schema=tenant.schema_name)
+    return settings

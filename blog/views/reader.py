@@ -1,0 +1,78 @@
+"""Public pages of a blog. Each runs at most 3 queries and is cached for anonymous readers."""
+
+from itertools import groupby
+
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import render
+
+from blog import selectors
+from blog.cache import reader_page
+from blog.models import BlogSettings
+
+
+def _context(request: HttpRequest, settings: BlogSettings, **extra: object) -> dict:
+    return {"blog": settings, "blog_title": settings.title or request.tenant.name, **extra}
+
+
+def _not_found(request: HttpRequest, settings: BlogSettings | None = None) -> HttpResponse:
+    settings = settings or selectors.blog_settings_get()
+    return render(request, "blog/404.html", _context(request, settings), status=404)
+
+
+def _page_number(request: HttpRequest) -> int | None:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else None
+
+
+def _post_list(request: HttpRequest, *, tag: str | None) -> HttpResponse:
+    settings = selectors.blog_settings_get()
+    number = _page_number(request)
+    if number is None:
+        return _not_found(request, settings)
+    page = selectors.posts_page(number=number, per_page=settings.posts_per_page, tag=tag)
+    if number > 1 and not page.posts:
+        return _not_found(request, settings)
+    return render(request, "blog/home.html", _context(request, settings, page=page, tag=tag))
+
+
+@reader_page
+def home(request: HttpRequest) -> HttpResponse:
+    return _post_list(request, tag=None)
+
+
+@reader_page
+def tag_posts(request: HttpRequest, tag: str) -> HttpResponse:
+    return _post_list(request, tag=tag)
+
+
+@reader_page
+def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    settings = selectors.blog_settings_get()
+    post, moved_to = selectors.post_published_get(slug=slug)
+    if post is None:
+        if moved_to is not None:
+            return HttpResponsePermanentRedirect(f"/{moved_to}/")
+        return _not_found(request, settings)
+    return render(request, "blog/post.html", _context(request, settings, post=post))
+
+
+@reader_page
+def archive(request: HttpRequest) -> HttpResponse:
+    settings = selectors.blog_settings_get()
+    posts = selectors.posts_archive()
+    months = [
+        (month, list(items))
+        for month, items in groupby(posts, key=lambda p: p.published_at.date().replace(day=1))
+    ]
+    return render(request, "blog/archive.html", _context(request, settings, months=months))
+
+
+@reader_page
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    sitemap = request.build_absolute_uri("/sitemap.xml")
+    body = f"User-agent: *\nDisallow: /dashboard/\nDisallow: /accounts/\n\nSitemap: {sitemap}\n"
+    return HttpResponse(body, content_type="text/plain; charset=utf-8")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _not_found(request)

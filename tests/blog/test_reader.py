@@ -1,0 +1,161 @@
+"""Reader pages: query budget, page cache, feeds, sitemap, robots, meta tags."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from blog.models import Post
+from tenants.context import tenant_context
+from tests.blog.conftest import write
+from tests.conftest import host_client
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+READER_PATHS = [
+    "/",
+    "/?page=2",
+    "/post-7/",
+    "/about/",
+    "/tag/common/",
+    "/tag/common/feed/",
+    "/archive/",
+    "/feed/",
+    "/rss/",
+    "/sitemap.xml",
+    "/robots.txt",
+    "/no-such-post/",
+]
+
+
+def _seed(tenant, n: int) -> None:
+    with tenant_context(tenant):
+        Post.objects.bulk_create(
+            Post(
+                title=f"Post {i}",
+                slug=f"post-{i}",
+                body_html=f"<p>Body {i}</p>",
+                summary=f"Body {i}",
+                tags=["common", f"t{i % 7}"],
+                status="published",
+                published_at=f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00Z",
+            )
+            for i in range(n)
+        )
+    write(tenant, "About", kind="page")
+
+
+@pytest.mark.parametrize("path", READER_PATHS)
+def test_reader_pages_run_at_most_3_queries_whatever_the_size(
+    tenant, path, django_assert_max_num_queries
+):
+    _seed(tenant, 120)
+    reader = host_client(tenant)
+    reader.get("/?warm-the-host-lookup")  # the host -> tenant route is cached from here on
+    with django_assert_max_num_queries(3):
+        response = reader.get(path)
+    assert response.status_code in (200, 404)
+    assert response["X-Cache"] == "miss"
+    with django_assert_max_num_queries(0):
+        again = reader.get(path)
+    assert again["X-Cache"] == "hit" and again.content == response.content
+
+
+def test_pagination_without_count(tenant):
+    _seed(tenant, 25)
+    reader = host_client(tenant)
+    first = reader.get("/").content.decode()
+    assert "Older posts" in first and "Newer posts" not in first
+    third = reader.get("/?page=3").content.decode()
+    assert third.count("<li>\n    <h2>") == 5 and "Older posts" not in third
+    assert reader.get("/?page=4").status_code == 404
+    assert reader.get("/?page=abc").status_code == 404
+
+
+def test_a_publish_shows_up_at_once_for_cached_readers(tenant, owner_client):
+    reader = host_client(tenant)
+    assert b"Fresh news" not in reader.get("/").content
+    assert reader.get("/")["X-Cache"] == "hit"
+    owner_client.post("/dashboard/posts/new/", {"title": "Fresh news", "publish": ""})
+    response = reader.get("/")
+    assert response["X-Cache"] == "miss" and b"Fresh news" in response.content
+    assert b"Fresh news" in reader.get("/feed/").content
+
+
+def test_logged_in_writers_always_see_fresh_pages(tenant, owner_client):
+    host_client(tenant).get("/")  # an anonymous reader fills the cache
+    for _ in range(2):
+        response = owner_client.get("/")
+        assert "X-Cache" not in response  # never served from, nor stored in, the page cache
+        assert b'href="/dashboard/"' in response.content
+    assert b'href="/dashboard/"' not in host_client(tenant).get("/").content
+
+
+def test_the_cache_is_per_blog(tenant, other_tenant):
+    write(tenant, "Only on alpha")
+    a, b = host_client(tenant), host_client(other_tenant)
+    assert b"Only on alpha" in a.get("/").content
+    assert b"Only on alpha" not in b.get("/").content
+    write(other_tenant, "Bravo news")
+    assert a.get("/")["X-Cache"] == "hit"  # a change on B leaves A's cache alone
+    assert b"Bravo news" in b.get("/").content
+
+
+def test_atom_and_rss_are_valid_with_full_content(tenant):
+    write(tenant, "Feed me", body="Full **body** here", tags="food", excerpt="Short")
+    write(tenant, "Draft", action="save", tags="food")
+    reader = host_client(tenant)
+    atom = reader.get("/feed/")
+    assert atom["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(atom.content)
+    entries = root.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == ["Feed me"]
+    assert "<strong>body</strong>" in entries[0].findtext(f"{ATOM}content")
+    assert entries[0].findtext(f"{ATOM}summary") == "Short"
+    assert entries[0].find(f"{ATOM}link").get("href") == "http://alpha.localhost/feed-me/"
+
+    rss = ET.fromstring(reader.get("/rss/").content)
+    items = rss.findall("channel/item")
+    assert [i.findtext("title") for i in items] == ["Feed me"]
+    assert "<strong>body</strong>" in items[0].findtext("description")
+
+    tag_feed = ET.fromstring(reader.get("/tag/food/feed/").content)
+    assert len(tag_feed.findall(f"{ATOM}entry")) == 1
+    assert ET.fromstring(reader.get("/tag/none/feed/").content).findall(f"{ATOM}entry") == []
+
+
+def test_sitemap_robots_and_meta(tenant):
+    write(tenant, "Seen")
+    write(tenant, "Unseen", action="save")
+    reader = host_client(tenant)
+    sitemap = reader.get("/sitemap.xml").content.decode()
+    assert "http://alpha.localhost/seen/" in sitemap and "unseen" not in sitemap
+    robots = reader.get("/robots.txt")
+    assert robots["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://alpha.localhost/sitemap.xml" in robots.content.decode()
+    html = reader.get("/seen/").content.decode()
+    assert '<link rel="canonical" href="http://alpha.localhost/seen/">' in html
+    assert '<meta property="og:title" content="Seen">' in html
+    assert '<meta name="twitter:card" content="summary">' in html
+    assert 'rel="alternate" type="application/atom+xml"' in html
+    assert 'rel="alternate" type="application/rss+xml"' in html
+
+
+def test_archive_and_tag_pages_show_only_published_posts(tenant):
+    write(tenant, "Public one", tags="news")
+    write(tenant, "Private one", tags="news", action="save")
+    reader = host_client(tenant)
+    for path in ("/archive/", "/tag/news/"):
+        content = reader.get(path).content
+        assert b"Public one" in content and b"Private one" not in content
+
+
+def test_404_in_the_blogs_own_look(tenant, owner_client):
+    owner_client.post(
+        "/dashboard/settings/",
+        {"title": "Night Owl", "language": "english", "theme": "dark", "accent": "#ff8800",
+         "posts_per_page": 5},
+    )  # fmt: skip
+    response = host_client(tenant).get("/nothing-here/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Night Owl" in html and 'data-theme="dark"' in html and "#ff8800" in html
+    assert host_client(tenant).get("/a/b/c/").status_code == 404
