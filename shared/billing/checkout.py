@@ -58,3 +58,22 @@ def checkout_session_create(
             "Please try again in a minute."
         ) from exc
     return session.url
+
+
+def portal_session_create(*, tenant_id: int, return_url: str) -> str:
+    """A Stripe customer-portal URL where the owner updates the card or cancels."""
+    if not billing_configured():
+        raise BillingNotConfigured("Billing is not set up: set the STRIPE_* variables.")
+    sub = services.subscription_get_or_create(tenant_id=tenant_id)
+    if not sub.stripe_customer_id:
+        raise CheckoutFailed("This blog has no Stripe account yet: choose a paid plan first.")
+    try:
+        session = _client().v1.billing_portal.sessions.create(
+            params={"customer": sub.stripe_customer_id, "return_url": return_url}
+        )
+    except stripe.StripeError as exc:
+        raise CheckoutFailed(
+            f"Stripe did not open the billing portal ({exc.user_message or 'no details'}). "
+            "Please try again in a minute."
+        ) from exc
+    return session.url

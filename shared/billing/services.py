@@ -224,6 +224,26 @@ def limits_check_member(*, tenant_id: int, member_count: int) -> None:
         )
 
 
+_FEATURES = {
+    "custom_domain": ("custom_domain", "a custom domain"),
+    "api_access": ("api_access", "API access"),
+}
+
+
+def limits_check_feature(*, tenant_id: int, feature: str) -> None:
+    """Raise LimitReached when the blog's plan does not include `feature`
+    ("custom_domain" or "api_access")."""
+    if feature not in _FEATURES:
+        raise ValueError(f"unknown feature {feature!r}; use one of {sorted(_FEATURES)}")
+    field, label = _FEATURES[feature]
+    plan = _plan_for(tenant_id=tenant_id)
+    if not getattr(plan, field):
+        raise LimitReached(
+            f"The {plan.name} plan does not include {label}. Upgrade your plan to use it.",
+            upgrade_url=UPGRADE_PATH,
+        )
+
+
 # --- usage -----------------------------------------------------------------------------------
 
 _STORAGE_SQL = """

@@ -64,6 +64,20 @@ def checkout_start(request: HttpRequest) -> HttpResponse:
     return redirect(url)
 
 
+@require_POST
+@owner_required
+def portal_start(request: HttpRequest) -> HttpResponse:
+    back = tenant_selectors.tenant_url(
+        tenant=request.tenant, request=request, path="/dashboard/billing/"
+    )
+    try:
+        url = checkout.portal_session_create(tenant_id=request.tenant.id, return_url=back)
+    except (BillingNotConfigured, CheckoutFailed) as exc:
+        messages.error(request, str(exc))
+        return redirect("/dashboard/billing/")
+    return redirect(url)
+
+
 @csrf_exempt  # Stripe cannot send a CSRF token; the signature is the authentication
 @require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:

@@ -76,3 +76,25 @@ def test_free_cannot_be_bought(owner_client, fake_stripe):
     owner_client.post("/dashboard/billing/checkout/", {"plan": "free"})
     assert fake_stripe.requests == []
     assert "cannot be bought online" in owner_client.get("/dashboard/billing/").content.decode()
+
+
+def test_the_owner_manages_card_and_cancels_in_stripes_portal(owner_client, tenant, fake_stripe):
+    from shared.billing.services import subscription_get_or_create
+
+    assert (
+        "/dashboard/billing/portal/" not in owner_client.get("/dashboard/billing/").content.decode()
+    )
+    sub = subscription_get_or_create(tenant_id=tenant.id)
+    sub.stripe_customer_id = "cus_42"
+    sub.save()
+    assert "/dashboard/billing/portal/" in owner_client.get("/dashboard/billing/").content.decode()
+    fake_stripe.reply = (
+        200,
+        {"id": "bps_1", "object": "billing_portal.session", "url": "https://pay.example/portal"},
+    )
+    response = owner_client.post("/dashboard/billing/portal/")
+    assert response.status_code == 302 and response["Location"] == "https://pay.example/portal"
+    [request] = fake_stripe.requests
+    assert request["path"] == "/v1/billing_portal/sessions"
+    assert request["form"]["customer"] == ["cus_42"]
+    assert request["form"]["return_url"] == ["http://alpha.localhost/dashboard/billing/"]

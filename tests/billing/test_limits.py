@@ -104,3 +104,33 @@ def test_downgrading_never_deletes_content(tenant, staff):
     # Over the limit: the posts stay, but no more can be published.
     with pytest.raises(LimitReached):
         billing.limits_check_publish(tenant_id=tenant.id, published_count=25)
+
+
+def test_features_follow_the_plan(tenant, staff):
+    for feature in ("custom_domain", "api_access"):
+        with pytest.raises(LimitReached, match="Free plan does not include"):
+            billing.limits_check_feature(tenant_id=tenant.id, feature=feature)
+    on_plan(tenant, "pro", staff)
+    billing.limits_check_feature(tenant_id=tenant.id, feature="custom_domain")
+    billing.limits_check_feature(tenant_id=tenant.id, feature="api_access")
+    with pytest.raises(ValueError, match="unknown feature"):
+        billing.limits_check_feature(tenant_id=tenant.id, feature="teleport")
+
+
+def test_the_audit_log_cannot_be_changed_or_deleted_even_in_sql(tenant, staff):
+    from django.db import DatabaseError, transaction
+
+    on_plan(tenant, "pro", staff)
+    entry = AuditLog.objects.get()
+    for attempt in (
+        lambda: AuditLog.objects.filter(pk=entry.pk).update(action="billing.nothing"),
+        lambda: AuditLog.objects.filter(pk=entry.pk).update(after={}),
+        lambda: AuditLog.objects.filter(pk=entry.pk).delete(),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+    # Clearing the actor when the account goes away is allowed (SET_NULL); the label stays.
+    staff.delete()
+    entry.refresh_from_db()
+    assert entry.actor is None and entry.actor_label == "staff@example.org"
+    assert entry.after["plan"] == "pro"
