@@ -7,6 +7,7 @@ service in tenants.lifecycle or shared.billing.services, which writes the AuditL
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -21,6 +22,7 @@ from shared.billing import services as billing_services
 from shared.billing.models import Subscription
 from tenants import lifecycle
 from tenants.models import Domain, Tenant
+from tenants.routing import tenant_routing_invalidate
 
 
 class DomainInline(admin.TabularInline):
@@ -189,6 +191,9 @@ class TenantAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Tenant, form, change: bool) -> None:
         before = {name: form.initial.get(name) for name in form.changed_data}
         super().save_model(request, obj, form, change)
+        # The blog's name is part of the cached host -> tenant route.
+        tenant_routing_invalidate(obj)
+        transaction.on_commit(lambda: tenant_routing_invalidate(obj))
         if form.changed_data:
             billing_services.audit_record(
                 actor=request.user,

@@ -3,7 +3,7 @@
 import logging
 from typing import Any
 
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 
 from shared.accounts import selectors as account_selectors
 from shared.billing.plans import PLAN_DEFAULTS
@@ -41,7 +41,9 @@ def subscription_change_email_send(
         )
     body = f"{what}\n\nManage your plan: {billing_url}\n"
     try:
-        send_mail(subject, body, None, [owner_email])
+        # A short timeout: this runs after commit in a webhook request or a task, and a slow
+        # mail server must not hold either up.
+        send_mail(subject, body, None, [owner_email], connection=get_connection(timeout=10))
     except Exception:  # SMTP errors are many; the change itself is already committed
         logger.exception("could not email %s about a billing change", owner_email)
         return False

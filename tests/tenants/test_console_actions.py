@@ -13,6 +13,7 @@ from shared.billing.models import AuditLog, Subscription
 from tenants import lifecycle, schemas
 from tenants.context import tenant_context
 from tenants.models import Tenant
+from tenants.routing import host_resolve
 from tests.conftest import host_client
 from tests.tenants.test_admin import staff_client
 
@@ -173,3 +174,18 @@ def test_audit_log_is_visible_but_never_editable(blogs, staff):
     )
     assert staff.get("/admin/billing/auditlog/add/").status_code == 403
     assert AuditLog.objects.get().action == "tenant.suspend"
+
+
+def test_renaming_a_blog_is_audited_and_shows_at_once(blogs, staff):
+    alpha, _ = blogs
+    assert host_resolve("alpha.localhost").tenant.name == "Alpha"  # the route is now cached
+    change = f"{URL}{alpha.pk}/change/"
+    data = {"name": "Alpha Renamed", "domains-TOTAL_FORMS": "1", "domains-INITIAL_FORMS": "1",
+            "domains-MIN_NUM_FORMS": "0", "domains-MAX_NUM_FORMS": "1000",
+            "domains-0-id": alpha.domains.get().pk, "domains-0-tenant": alpha.pk,
+            "domains-0-domain": "alpha.localhost", "domains-0-is_primary": "on"}  # fmt: skip
+    response = staff.post(change, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = AuditLog.objects.get(action="tenant.edit")
+    assert entry.before == {"name": "Alpha"} and entry.after == {"name": "Alpha Renamed"}
+    assert host_resolve("alpha.localhost").tenant.name == "Alpha Renamed"
