@@ -1,36 +1,41 @@
 """Per-blog page cache for anonymous readers, in Redis.
 
-Keys carry the schema name and the blog's version number; `blog_changed()` bumps the version,
-so every cached page of that blog goes stale at once (old entries expire on their own).
-Services call `blog_changed()` explicitly after anything readers can see changes.
+Each blog (schema) has a version number; `blog_changed()` bumps it, so every cached page of
+that blog goes stale at once. A cached page records the version it was rendered under and is
+served only while that is still the blog's version: the version and the page are read together
+in one round trip. Keys carry the schema name and the host. Services call `blog_changed()`
+explicitly after anything readers can see changes (posts, pages, settings, navigation).
 """
 
+import pickle
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache as once
 from functools import wraps
 from hashlib import blake2b
 
-from django.core.cache import cache
+import redis
+from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 
 PAGE_SECONDS = 600
 NOT_FOUND_SECONDS = 60
-_VERSION_KEY = "blog:{schema}:version"
-_PAGE_KEY = "blog:{schema}:{version}:page:{digest}"
+_VERSION_KEY = "quire:blog:{schema}:version"
+_PAGE_KEY = "quire:blog:{schema}:page:{digest}"
 _CACHED_STATUSES = {200, 301, 404}
-_KEPT_HEADERS = ("Content-Type", "Location")
+_KEPT_HEADERS = ("Content-Type", "Location", "X-Frame-Options")
 
 
-def _version(schema: str) -> int:
-    key = _VERSION_KEY.format(schema=schema)
-    version = cache.get(key)
-    if version is None:
-        # Start from the clock, so a version lost from Redis is never reused.
-        version = time.time_ns()
-        if not cache.add(key, version, None):
-            version = cache.get(key, version)
-    return version
+@once
+def _redis() -> redis.Redis:
+    """One client per process, in the cache's Redis database (so `cache.clear()` empties it too).
+
+    Not Django's cache API: it builds a new client object per call, which costs more than
+    the round trip on a cache hit.
+    """
+    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
 
 
 def blog_changed(*, schema: str | None = None) -> None:
@@ -43,51 +48,86 @@ def blog_changed(*, schema: str | None = None) -> None:
 
     def bump() -> None:
         key = _VERSION_KEY.format(schema=schema)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, time.time_ns(), None)
+        # Start from the clock, so that a version lost from Redis is never reused.
+        if not _redis().set(key, time.time_ns(), nx=True):
+            _redis().incr(key)
 
     bump()
     transaction.on_commit(bump)
 
 
-def _page_key(request: HttpRequest) -> str:
+@dataclass
+class _Lookup:
+    key: str
+    version: int
+    response: HttpResponse | None
+
+
+def _lookup(request: HttpRequest) -> _Lookup:
+    """The page's key, the blog's current version and the cached response, if still valid."""
     schema = request.tenant.schema_name
     where = f"{request.get_host()}|{request.get_full_path()}".encode()
-    digest = blake2b(where, digest_size=16).hexdigest()
-    return _PAGE_KEY.format(schema=schema, version=_version(schema), digest=digest)
+    key = _PAGE_KEY.format(schema=schema, digest=blake2b(where, digest_size=16).hexdigest())
+    version_key = _VERSION_KEY.format(schema=schema)
+    raw_version, raw_entry = _redis().mget([version_key, key])
+    if raw_version is None:
+        version = time.time_ns()
+        if not _redis().set(version_key, version, nx=True):
+            version = int(_redis().get(version_key) or version)
+        return _Lookup(key, version, None)
+    version = int(raw_version)
+    entry = pickle.loads(raw_entry) if raw_entry is not None else None  # noqa: S301 (our Redis)
+    if entry is None or entry[0] != version:
+        return _Lookup(key, version, None)
+    _version, status, headers, content = entry
+    response = HttpResponse(content, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    response["X-Cache"] = "hit"
+    return _Lookup(key, version, response)
 
 
-def _is_anonymous(request: HttpRequest) -> bool:
-    # No session cookie: certainly anonymous, and the session is never loaded (no query).
-    return not request.user.is_authenticated
+class ReaderCacheMiddleware:
+    """Right after host routing: answer a cache hit for a reader without a session cookie
+    before sessions, CSRF, auth and messages run. Anything else goes on to the views, where
+    `reader_page` stores what anonymous readers may share."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            getattr(request, "tenant", None) is not None
+            and request.method in ("GET", "HEAD")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        ):
+            request.reader_cache = _lookup(request)
+            if request.reader_cache.response is not None:
+                return request.reader_cache.response
+        return self.get_response(request)
 
 
 def reader_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve anonymous GET/HEAD requests from the blog's page cache; logged-in people and
-    other methods always get a fresh page."""
+    """Serve anonymous GET/HEAD requests from the blog's page cache, and store what they get;
+    logged-in people and other methods always get a fresh page."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method not in ("GET", "HEAD") or not _is_anonymous(request):
+        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        key = _page_key(request)
-        hit = cache.get(key)
-        if hit is not None:
-            status, headers, content = hit
-            response = HttpResponse(content, status=status)
-            for name, value in headers.items():
-                response[name] = value
-            response["X-Cache"] = "hit"
-            return response
+        lookup = getattr(request, "reader_cache", None)
+        if lookup is None:  # not looked up by the middleware (e.g. a stale session cookie)
+            lookup = _lookup(request)
+            if lookup.response is not None:
+                return lookup.response
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if response.status_code in _CACHED_STATUSES and not response.cookies:
             headers = {h: response[h] for h in _KEPT_HEADERS if h in response}
             timeout = NOT_FOUND_SECONDS if response.status_code == 404 else PAGE_SECONDS
-            cache.set(key, (response.status_code, headers, response.content), timeout)
+            entry = (lookup.version, response.status_code, headers, response.content)
+            _redis().set(lookup.key, pickle.dumps(entry), ex=timeout)
         response["X-Cache"] = "miss"
         return response
 

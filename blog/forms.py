@@ -11,6 +11,7 @@ from blog.services import (
     navigation_parse,
     tags_parse,
 )
+from shared.accounts.models import Membership
 from tenants.models import Tenant
 
 _http_only = URLValidator(schemes=["http", "https"], message="Use an http:// or https:// address.")
@@ -137,3 +138,12 @@ class TagMergeForm(forms.Form):
             return tags_parse(self.cleaned_data["sources"])
         except PostInvalid as exc:
             raise forms.ValidationError(str(exc)) from exc
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(
+        choices=Membership.Role.choices,
+        initial=Membership.Role.AUTHOR,
+        help_text="Owner: everything. Editor: all posts and pages. Author: their own posts.",
+    )

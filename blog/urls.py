@@ -4,7 +4,8 @@ from django.urls import path
 from blog.cache import reader_page
 from blog.feeds import BlogFeed, BlogRssFeed
 from blog.sitemaps import HomeSitemap, PostSitemap
-from blog.views import dashboard, reader
+from blog.views import dashboard, members, reader
+from shared.accounts import views as account_views
 
 _sitemaps = {"home": HomeSitemap, "posts": PostSitemap}
 
@@ -30,5 +31,13 @@ urlpatterns = [
     path("dashboard/settings/", dashboard.blog_settings, name="blog_settings"),
     path("dashboard/settings/saved/", dashboard.blog_settings, name="blog_settings_saved"),
     path("dashboard/tags/", dashboard.tags, name="tags"),
+    path("dashboard/members/", members.members, name="members"),
+    path("dashboard/members/<int:pk>/remove/", members.member_remove, name="member_remove"),
+    path(
+        "dashboard/members/invitations/<uuid:invitation_id>/revoke/",
+        members.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("dashboard/join/<str:token>/", account_views.invitation_accept, name="invitation_accept"),
     path("<slug:slug>/", reader.post_detail, name="post_detail"),
 ]

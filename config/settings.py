@@ -246,6 +246,14 @@ TENANT_DELETE_GRACE_DAYS = env.int("TENANT_DELETE_GRACE_DAYS", default=30)
 # Exports of deleted blogs' posts (JSON, one file per deletion).
 TENANT_EXPORT_DIR = Path(env("TENANT_EXPORT_DIR", default=str(BASE_DIR / ".local" / "exports")))
 
+# --- blog (issue 3) ---
+# Anonymous readers' page-cache hits are answered right after host routing, before sessions,
+# CSRF and auth run (blog/cache.py); misses and logged-in people go on to the views.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("tenants.middleware.TenantRoutingMiddleware") + 1,
+    "blog.cache.ReaderCacheMiddleware",
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -79,3 +79,26 @@ class HandoffToken(models.Model):
 
     def __str__(self) -> str:
         return f"hand-off {self.id} for user {self.user_id}"
+
+
+class Invitation(models.Model):
+    """An owner's invitation to join a blog with a role, sent by email.
+
+    The emailed link carries a signed token of `id`; it works once, for `email` only.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Membership.Role.choices)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "email"], name="invitation_tenant_email_idx")]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} as {self.role} to {self.tenant_id}"

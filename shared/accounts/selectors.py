@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from shared.accounts.models import Membership, User
+from shared.accounts.models import Invitation, Membership, User
 
 
 def membership_role(*, user: User, tenant_id: int) -> str | None:
@@ -26,3 +26,21 @@ def tenant_owner_email(*, tenant_id: int) -> str | None:
         .values_list("user__email", flat=True)
         .first()
     )
+
+
+def tenant_members(*, tenant_id: int) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(tenant_id=tenant_id)
+        .select_related("user")
+        .order_by("role", "user__email")
+    )
+
+
+def invitations_pending(*, tenant_id: int) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(tenant_id=tenant_id, accepted_at__isnull=True).order_by(
+        "-created_at"
+    )
+
+
+def user_exists(*, email: str) -> bool:
+    return User.objects.filter(email__iexact=email).exists()

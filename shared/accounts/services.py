@@ -6,7 +6,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from shared.accounts.models import HandoffToken, Membership, User
+from shared.accounts.models import HandoffToken, Invitation, Membership, User
 
 _HANDOFF_SALT = "quire.accounts.handoff"
 
@@ -64,3 +64,106 @@ def password_reset_url(*, user: User, base: str) -> str:
         urlconf="config.urls_tenant",
     )
     return f"{base}{path}"
+
+
+# --- invitations -------------------------------------------------------------------------
+
+_INVITE_SALT = "quire.accounts.invitation"
+INVITATION_MAX_AGE = 7 * 24 * 3600
+
+
+class InvitationInvalid(ValueError):
+    pass
+
+
+def invitation_create(
+    *, tenant_id: int, blog_name: str, email: str, role: str, invited_by: User, url_base: str
+) -> Invitation:
+    """Invite `email` to a blog with `role` and email them a link on `url_base` (the blog's
+    host). Inviting the same address again replaces the pending invitation."""
+    from django.core.mail import send_mail
+
+    email = User.objects.normalize_email(email).strip().lower()
+    if role not in Membership.Role.values:
+        raise InvitationInvalid("Choose a role: owner, editor or author.")
+    if Membership.objects.filter(tenant_id=tenant_id, user__email__iexact=email).exists():
+        raise InvitationInvalid(f"{email} is already a member of this blog.")
+    with transaction.atomic():
+        Invitation.objects.filter(
+            tenant_id=tenant_id, email=email, accepted_at__isnull=True
+        ).delete()
+        invitation = Invitation.objects.create(
+            tenant_id=tenant_id, email=email, role=role, invited_by=invited_by
+        )
+    token = signing.dumps(str(invitation.id), salt=_INVITE_SALT, compress=False)
+    link = f"{url_base}/dashboard/join/{token}/"
+    body = (
+        f"{invited_by.email} invites you to write for {blog_name} as {role}.\n\n"
+        f"Accept within 7 days: {link}\n\nIf you did not expect this, ignore this email."
+    )
+    transaction.on_commit(
+        lambda: send_mail(f"Join {blog_name} on Quire", body, None, [email], fail_silently=True)
+    )
+    return invitation
+
+
+def invitation_from_token(*, token: str, tenant_id: int) -> Invitation | None:
+    """The pending invitation behind a link, or None if forged, expired, used or revoked, or
+    meant for another blog."""
+    try:
+        invitation_id = signing.loads(token, salt=_INVITE_SALT, max_age=INVITATION_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return Invitation.objects.filter(
+        id=invitation_id, tenant_id=tenant_id, accepted_at__isnull=True
+    ).first()
+
+
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Make `user` (whose email must match) a member with the invited role. Works once."""
+    if user.email.lower() != invitation.email.lower():
+        raise InvitationInvalid(
+            f"This invitation is for {invitation.email}: log in with that address to accept it."
+        )
+    with transaction.atomic():
+        claimed = Invitation.objects.filter(id=invitation.id, accepted_at__isnull=True).update(
+            accepted_at=timezone.now()
+        )
+        if claimed != 1:
+            raise InvitationInvalid("This invitation was already used.")
+        membership, _ = Membership.objects.get_or_create(
+            user=user, tenant_id=invitation.tenant_id, defaults={"role": invitation.role}
+        )
+    return membership
+
+
+def invitation_accept_new_user(*, invitation: Invitation, password: str) -> User:
+    """Create the invited person's account (the link proves the address) and accept."""
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationInvalid("You already have an account: log in to accept the invitation.")
+    with transaction.atomic():
+        user = user_create(email=invitation.email, password=password)
+        invitation_accept(invitation=invitation, user=user)
+    return user
+
+
+def invitation_revoke(*, invitation_id: str, tenant_id: int) -> bool:
+    return (
+        Invitation.objects.filter(
+            id=invitation_id, tenant_id=tenant_id, accepted_at__isnull=True
+        ).delete()[0]
+        == 1
+    )
+
+
+def membership_remove(*, membership_id: int, tenant_id: int) -> None:
+    """Remove a member; a blog always keeps at least one owner."""
+    membership = Membership.objects.filter(id=membership_id, tenant_id=tenant_id).first()
+    if membership is None:
+        raise InvitationInvalid("No such member.")
+    if (
+        membership.role == Membership.Role.OWNER
+        and Membership.objects.filter(tenant_id=tenant_id, role=Membership.Role.OWNER).count() == 1
+    ):
+        raise InvitationInvalid("A blog needs an owner: make someone else owner first.")
+    membership.delete()

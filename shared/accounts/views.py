@@ -1,5 +1,7 @@
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -20,3 +22,33 @@ def my_blogs(request: HttpRequest) -> HttpResponse:
     """Root domain: the blogs the logged-in person belongs to."""
     memberships = selectors.user_memberships(user=request.user)
     return render(request, "accounts/my_blogs.html", {"memberships": memberships})
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Blog host: accept an invitation. Logged in as the invited address: join at once. No
+    account yet: choose a password here. An account but logged out: log in first."""
+    invitation = services.invitation_from_token(token=token, tenant_id=request.tenant.id)
+    if invitation is None:
+        return render(request, "accounts/invitation_invalid.html", status=400)
+    context = {"invitation": invitation, "error": None}
+    if request.user.is_authenticated:
+        try:
+            services.invitation_accept(invitation=invitation, user=request.user)
+        except services.InvitationInvalid as exc:
+            return render(request, "accounts/invitation.html", context | {"error": exc}, status=403)
+        return redirect("/dashboard/")
+    if selectors.user_exists(email=invitation.email):
+        return redirect_to_login(request.get_full_path())
+    if request.method == "POST":
+        try:
+            user = services.invitation_accept_new_user(
+                invitation=invitation, password=request.POST.get("password", "")
+            )
+        except ValidationError as exc:
+            context["error"] = " ".join(exc.messages)
+        except services.InvitationInvalid as exc:
+            context["error"] = str(exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("/dashboard/")
+    return render(request, "accounts/invitation.html", context)
