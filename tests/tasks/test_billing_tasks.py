@@ -49,3 +49,20 @@ def test_usage_refresh_fans_out_and_counts_every_blog(celery_worker_process):
     usage = {u.tenant_id: u for u in TenantUsage.objects.all()}
     assert usage[alpha.id].members == 1 and usage[bravo.id].members == 1
     assert usage[alpha.id].storage_bytes > 0
+
+
+def test_every_billing_periodic_task_in_the_schedule_exists():
+    from django.conf import settings
+
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    mine = {name for name in scheduled if name.startswith("tasks.billing.")}
+    assert mine == {
+        "tasks.billing.billing_trials_expire",
+        "tasks.billing.billing_past_due_expire",
+        "tasks.billing.usage_refresh_dispatch",
+        "tasks.billing.tenants_purge_deleted",
+    }
+    assert mine <= set(app.tasks)
