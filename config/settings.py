@@ -58,8 +58,11 @@ PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
-# Schemas made ahead of time from the template: see tenants/schemas.py.
+# Schemas made ahead of time from the template: see tenants/schemas.py and tenants/pool.py.
 QUIRE_TEMPLATE_SCHEMA = "t_template"
+QUIRE_SPARE_POOL_SIZE = env.int("QUIRE_SPARE_POOL_SIZE", default=10)
+# Fleet migrations: schemas per worker message.
+QUIRE_FLEET_BATCH_SIZE = env.int("QUIRE_FLEET_BATCH_SIZE", default=25)
 # How long the signup -> blog login hand-off token lives.
 QUIRE_HANDOFF_MAX_AGE = env.int("QUIRE_HANDOFF_MAX_AGE", default=60)
 # How long host -> tenant lookups stay in the cache (they are also invalidated on change).
@@ -188,7 +191,14 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+# A task taken by a worker that dies is delivered again once this many seconds have passed
+# without an ack (acks_late tasks): longer than the longest task's time limit.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+}
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A request that queues a task must not hang when Redis is down: fail fast, sweep later.
@@ -202,6 +212,14 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_TASK_TENANT_CACHE_SECONDS = 60
 # Every periodic task, in one place.
 CELERY_BEAT_SCHEDULE = {
+    "publish-due-posts": {
+        "task": "tasks.publishing.publish_due_dispatch",
+        "schedule": crontab(),  # every minute
+    },
+    "pool-refill": {
+        "task": "tasks.provisioning.pool_refill",
+        "schedule": crontab(minute="*/5"),
+    },
     "search-sweep-stale-vectors": {
         "task": "tasks.search.search_sweep_dispatch",
         "schedule": crontab(minute="*/10"),

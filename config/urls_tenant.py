@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from blog import search_views
 from shared.accounts import views as account_views
 from tenants import views as tenant_views
 
@@ -10,6 +11,7 @@ urlpatterns = [
     path("accounts/signup/", tenant_views.not_found),
     path("accounts/", include("allauth.urls")),
     path("dashboard/billing/", include("shared.billing.urls_dashboard")),
+    path("search/", search_views.search_page, name="search"),
     path("", include("blog.urls")),
 ]
 

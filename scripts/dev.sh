@@ -153,9 +153,9 @@ case $MODE in
     export QUIRE_PUBLIC_PORT=${QUIRE_PUBLIC_PORT:-$PORT}
     export CELERY_BROKER_URL=${CELERY_BROKER_URL:-$(redis_db 1)}
     log "migrating the public schema and every blog"
-    .venv/bin/python manage.py migrate_schemas --noinput -v 0
-    .venv/bin/python manage.py ensure_template
+    .venv/bin/python manage.py migrate_fleet --inline
     .venv/bin/python manage.py seed_demo
+    .venv/bin/python manage.py pool_fill
     log "starting web (http://localhost:$PORT), worker and beat; Ctrl-C stops everything"
     # honcho gives each process its own PORT; the web server reads QUIRE_WEB_PORT instead.
     export QUIRE_WEB_PORT=$PORT

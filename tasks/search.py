@@ -7,11 +7,11 @@ from django.db import OperationalError
 from blog import search as blog_search
 from config.celery import app
 from tenants import selectors as tenant_selectors
-from tenants.context import schema_context
+from tenants.context import tenant_context
 
 logger = logging.getLogger(__name__)
 
-SWEEP_BATCH = 100
+FANOUT_BATCH = 100
 
 
 @app.task(
@@ -26,12 +26,35 @@ def post_search_vector_refresh(post_id: int) -> bool:
     return blog_search.post_search_vector_refresh(post_id=post_id)
 
 
+@app.task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=1800,
+    time_limit=1900,
+)
+def search_rebuild_tenant() -> int:
+    """Rewrite every vector of the current tenant (resumable; safe to run twice)."""
+    return blog_search.search_index_rebuild()
+
+
 @app.task(acks_late=True)
 def search_sweep_dispatch() -> int:
     """Periodic: fan the stale-vector sweep out over all blogs, one message per batch."""
+    return _fan_out(search_sweep_batch)
+
+
+@app.task(acks_late=True)
+def search_rebuild_dispatch() -> int:
+    """Fleet-wide rebuild, fanned out in batches of schemas."""
+    return _fan_out(search_rebuild_batch)
+
+
+def _fan_out(task) -> int:
     sent = 0
-    for batch in tenant_selectors.schema_name_batches(size=SWEEP_BATCH):
-        search_sweep_batch.delay(batch)
+    for batch in tenant_selectors.schema_name_batches(size=FANOUT_BATCH):
+        task.delay(batch)
         sent += 1
     return sent
 
@@ -40,9 +63,25 @@ def search_sweep_dispatch() -> int:
 def search_sweep_batch(schema_names: list[str]) -> int:
     """Fill missing vectors (e.g. saved while Redis was down) in each schema of the batch."""
     fixed = 0
-    for schema_name in schema_names:
-        with schema_context(schema_name):
+    for tenant in tenant_selectors.tenants_by_schema(schema_names=schema_names):
+        with tenant_context(tenant):
             fixed += blog_search.stale_search_vectors_refresh()
     if fixed:
         logger.info("search sweep filled %d vectors in %d schemas", fixed, len(schema_names))
     return fixed
+
+
+@app.task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=3600,
+    time_limit=3700,
+)
+def search_rebuild_batch(schema_names: list[str]) -> int:
+    rewritten = 0
+    for tenant in tenant_selectors.tenants_by_schema(schema_names=schema_names):
+        with tenant_context(tenant):
+            rewritten += blog_search.search_index_rebuild()
+    return rewritten

@@ -282,3 +282,7 @@ class TenantAdmin(admin.ModelAdmin):
             ],
         }
         return TemplateResponse(request, "admin/tenants/console.html", context)
+
+
+# Fleet migration status and the spare pool (tenants/admin_fleet.py).
+from tenants import admin_fleet  # noqa: E402,F401

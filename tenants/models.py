@@ -56,3 +56,53 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class SpareSchema(models.Model):
+    """A migrated, empty blog schema waiting for a signup (the warm pool)."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    # Fingerprint of the migration graph the schema was brought up to (tenants.fleet).
+    migration_state = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.schema_name
+
+
+class SchemaMigration(models.Model):
+    """Where each schema stands in the last fleet migration that touched it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    tenant = models.ForeignKey(
+        Tenant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    run_id = models.CharField(max_length=32, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, db_index=True)
+    applied = models.PositiveIntegerField(default=0, help_text="migrations applied in this run")
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.schema_name}: {self.status}"
+
+
+class PublishSchedule(models.Model):
+    """The next time a blog has a scheduled post due, so that the minute-by-minute publisher
+    only opens the schemas that have work."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="+")
+    next_due_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} due {self.next_due_at:%Y-%m-%d %H:%M}"

@@ -55,3 +55,20 @@ def schema_name_batches(*, size: int):
             return
         last_id = rows[-1][0]
         yield [schema for _id, schema in rows]
+
+
+def tenants_by_schema(*, schema_names: list[str]) -> list[Tenant]:
+    return list(Tenant.objects.filter(schema_name__in=schema_names).order_by("id"))
+
+
+def due_schema_batches(*, now, size: int):
+    """Schema names of the blogs with a scheduled post due by `now`, `size` at a time."""
+    from tenants.models import PublishSchedule
+
+    names = list(
+        PublishSchedule.objects.filter(next_due_at__lte=now, tenant__status=Tenant.Status.ACTIVE)
+        .order_by("next_due_at")
+        .values_list("tenant__schema_name", flat=True)
+    )
+    for start in range(0, len(names), size):
+        yield names[start : start + size]

@@ -1,13 +1,14 @@
 """Writes for tenants: provisioning, suspension. The only way blogs come to exist."""
 
 import logging
+from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from shared.accounts import services as account_services
 from shared.accounts.models import Membership, User
-from tenants import schemas
-from tenants.models import Domain, Tenant
+from tenants import pool, schemas
+from tenants.models import Domain, PublishSchedule, Tenant
 from tenants.routing import blog_host, routing_invalidate, tenant_routing_invalidate
 from tenants.selectors import subdomain_taken
 from tenants.subdomains import subdomain_validate
@@ -35,8 +36,11 @@ def tenant_provision(
     host = blog_host(sub)
     try:
         with transaction.atomic():
-            schema_name = schemas.schema_name_new()
-            schemas.schema_clone_from_template(schema_name)
+            schema_name = pool.pool_claim()
+            if schema_name is None:
+                logger.warning("spare-schema pool is empty: provisioning %s inline", sub)
+                schema_name = schemas.schema_name_new()
+                schemas.schema_clone_from_template(schema_name)
             tenant = Tenant(schema_name=schema_name, subdomain=sub, name=name.strip())
             tenant.save()
             Domain.objects.create(domain=host, tenant=tenant, is_primary=True)
@@ -50,8 +54,16 @@ def tenant_provision(
     # An unknown-host answer for this host may be cached: forget it now and after commit.
     routing_invalidate(host)
     transaction.on_commit(lambda: routing_invalidate(host))
+    _refill_pool_after_commit()
     logger.info("provisioned blog %s in schema %s", sub, schema_name)
     return tenant
+
+
+def _refill_pool_after_commit() -> None:
+    from tasks import provisioning as provisioning_tasks
+    from tasks.queue import enqueue_on_commit
+
+    enqueue_on_commit(provisioning_tasks.pool_refill)
 
 
 def tenant_set_status(*, tenant: Tenant, status: str) -> Tenant:
@@ -63,3 +75,33 @@ def tenant_set_status(*, tenant: Tenant, status: str) -> Tenant:
     tenant_routing_invalidate(tenant)
     transaction.on_commit(lambda: tenant_routing_invalidate(tenant))
     return tenant
+
+
+_NOTE_SQL = """
+INSERT INTO tenants_publishschedule (tenant_id, next_due_at) VALUES (%s, %s)
+ON CONFLICT (tenant_id)
+DO UPDATE SET next_due_at = LEAST(tenants_publishschedule.next_due_at, EXCLUDED.next_due_at)
+"""
+
+
+def publish_schedule_note(*, tenant_id: int, due_at: datetime) -> None:
+    """A post of this blog is due at `due_at`: make sure the publisher opens it by then."""
+    with connection.cursor() as cursor:
+        cursor.execute(_NOTE_SQL, [tenant_id, due_at])
+
+
+def publish_schedule_lock(*, tenant_id: int) -> bool:
+    """Lock the blog's schedule row for the current transaction (False: nothing scheduled).
+
+    Held while the blog's due posts are published and its next due time is worked out, so a
+    post scheduled meanwhile cannot be lost (its note waits for the lock, then applies)."""
+    return PublishSchedule.objects.select_for_update().filter(tenant_id=tenant_id).exists()
+
+
+def publish_schedule_set(*, tenant_id: int, next_due_at: datetime | None) -> None:
+    if next_due_at is None:
+        PublishSchedule.objects.filter(tenant_id=tenant_id).delete()
+    else:
+        PublishSchedule.objects.update_or_create(
+            tenant_id=tenant_id, defaults={"next_due_at": next_due_at}
+        )

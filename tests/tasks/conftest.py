@@ -1,6 +1,7 @@
-"""A real Celery worker, in its own process, against the test database and test Redis."""
+"""Real Celery workers, in their own processes, against the test database and test Redis."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from django.db import connection
 from config.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
+ALL_QUEUES = "default,search,migrations,provisioning"
 
 
 def _database_url() -> str:
@@ -21,37 +23,64 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock():
-        database_url = _database_url()
-    app.control.purge()
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = os.environ | {
-        "DATABASE_URL": database_url,
+class Worker:
+    """A `celery worker` process; `kill()` is SIGKILL to its whole process group."""
+
+    def __init__(self, log: Path, *, queues: str, env: dict[str, str], pool: str = "solo"):
+        self.log = log
+        with log.open("a") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}",
+                 "--concurrency=1", "-Q", queues, "--loglevel=INFO", "--without-gossip",
+                 "--without-mingle", "--without-heartbeat", "-n", f"test-{time.time_ns()}@%h"],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while log.read_text().count("ready.") < self._ready_before + 1:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                pytest.fail(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+
+    _ready_before = 0
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+def worker_env(**extra: str) -> dict[str, str]:
+    return os.environ | {
+        "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CONN_MAX_AGE": "0",
+        **extra,
     }
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-             "-Q", "default,search,migrations,provisioning", "--loglevel=INFO",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while "ready" not in log.read_text():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
-    yield proc, log
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+
+
+def start_worker(log: Path, *, queues: str = ALL_QUEUES, pool: str = "solo", **env) -> Worker:
+    Worker._ready_before = log.read_text().count("ready.") if log.exists() else 0
+    return Worker(log, queues=queues, env=worker_env(**env), pool=pool)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    with django_db_blocker.unblock():
+        app.control.purge()
+        worker = start_worker(tmp_path_factory.mktemp("worker") / "worker.log")
+    yield worker.proc, worker.log
+    worker.stop()
 
 
 def wait_for(predicate, *, timeout: float = 20.0, log: Path | None = None):

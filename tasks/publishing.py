@@ -1,0 +1,46 @@
+"""Scheduled publishing: every minute, open only the blogs that have a post due."""
+
+import logging
+
+from django.db import OperationalError, transaction
+from django.utils import timezone
+
+from blog import selectors as blog_selectors
+from blog import services as blog_services
+from config.celery import app
+from tenants import selectors as tenant_selectors
+from tenants import services as tenant_services
+from tenants.context import tenant_context
+
+logger = logging.getLogger(__name__)
+
+BATCH = 100
+
+
+@app.task(acks_late=True)
+def publish_due_dispatch() -> int:
+    """Periodic (every minute): one message per batch of blogs that have something due."""
+    sent = 0
+    for batch in tenant_selectors.due_schema_batches(now=timezone.now(), size=BATCH):
+        publish_due_batch.delay(batch)
+        sent += 1
+    return sent
+
+
+@app.task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def publish_due_batch(schema_names: list[str]) -> int:
+    """Publish what is due in each blog of the batch. Running it twice publishes nothing twice:
+    only posts still `scheduled` are published."""
+    published = 0
+    now = timezone.now()
+    for tenant in tenant_selectors.tenants_by_schema(schema_names=schema_names):
+        with transaction.atomic():
+            if not tenant_services.publish_schedule_lock(tenant_id=tenant.id):
+                continue  # another run got here first and found nothing left
+            with tenant_context(tenant):
+                published += blog_services.post_publish_due(now=now)
+                next_due = blog_selectors.next_scheduled_at()
+            tenant_services.publish_schedule_set(tenant_id=tenant.id, next_due_at=next_due)
+    if published:
+        logger.info("published %d scheduled post(s) in %d blog(s)", published, len(schema_names))
+    return published

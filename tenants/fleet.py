@@ -1,0 +1,268 @@
+"""Fleet migrations: bring every blog schema (plus the template and spare schemas) up to date.
+
+- `schemas_needing_migration` works out in one pass (one query per 500 schemas) which schemas
+  lack any migration of the current code, so up-to-date schemas cost nothing.
+- `schema_migrate` migrates one schema in its own transaction, under an advisory lock that
+  keeps two runs off the same schema, and records the outcome in `SchemaMigration`.
+- The migration graph is read from disk once per process (`migration_loader`), not once per
+  schema as `migrate_schemas` does.
+"""
+
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+from tenants import schemas
+from tenants.models import SchemaMigration, SpareSchema, Tenant
+
+logger = logging.getLogger(__name__)
+
+CHECK_CHUNK = 500
+
+
+@lru_cache(maxsize=1)
+def migration_loader() -> MigrationLoader:
+    """The migration graph, from disk only; built once per process."""
+    return MigrationLoader(None, ignore_no_migrations=True)
+
+
+@lru_cache(maxsize=1)
+def migration_keys() -> tuple[str, ...]:
+    return tuple(sorted(f"{app}.{name}" for app, name in migration_loader().graph.nodes))
+
+
+@lru_cache(maxsize=1)
+def migration_state() -> str:
+    """A fingerprint of the code's migrations: schemas recorded with it are up to date."""
+    return hashlib.sha256("\n".join(migration_keys()).encode()).hexdigest()[:32]
+
+
+def fleet_schema_names() -> list[str]:
+    """Every schema a fleet migration looks after: template, spares, then blogs (oldest first)."""
+    names = [settings.QUIRE_TEMPLATE_SCHEMA]
+    names += SpareSchema.objects.order_by("id").values_list("schema_name", flat=True)
+    names += Tenant.objects.order_by("id").values_list("schema_name", flat=True)
+    return names
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def schemas_needing_migration(names: Iterable[str]) -> list[str]:
+    """The schemas among `names` that miss at least one migration (or do not exist)."""
+    names = list(names)
+    if not names:
+        return []
+    keys = list(migration_keys())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid "
+            "WHERE c.relname = 'django_migrations' AND n.nspname = ANY(%s)",
+            [names],
+        )
+        with_table = {row[0] for row in cursor.fetchall()}
+        behind = [name for name in names if name not in with_table]
+        present = [name for name in names if name in with_table]
+        for chunk in _chunks(present, CHECK_CHUNK):
+            # Schema names come from our own tables and are quoted; values are parameters.
+            parts = [
+                f"SELECT %s, (SELECT count(*) FROM {connection.ops.quote_name(name)}"  # noqa: S608
+                ".django_migrations m WHERE m.app || '.' || m.name = ANY(%s))"
+                for name in chunk
+            ]
+            params: list = []
+            for name in chunk:
+                params += [name, keys]
+            cursor.execute(" UNION ALL ".join(parts), params)
+            behind += [name for name, count in cursor.fetchall() if count < len(keys)]
+    order = {name: i for i, name in enumerate(names)}
+    return sorted(set(behind), key=order.__getitem__)
+
+
+def _executor() -> MigrationExecutor:
+    """An executor for the current schema that reuses the process's migration graph."""
+    loader = migration_loader()
+    if any(m.replaces for m in loader.disk_migrations.values()):
+        return MigrationExecutor(connection)  # squashed migrations depend on what is applied
+    executor = MigrationExecutor.__new__(MigrationExecutor)
+    executor.connection = connection
+    executor.recorder = MigrationRecorder(connection)
+    executor.progress_callback = None
+    loader.applied_migrations = executor.recorder.applied_migrations()
+    executor.loader = loader
+    return executor
+
+
+@dataclass(frozen=True)
+class Outcome:
+    schema_name: str
+    status: str
+    applied: int = 0
+    error: str = ""
+
+
+def schema_migrate(schema_name: str, *, run_id: str = "") -> Outcome:
+    """Apply every missing migration to one schema, all or nothing, and record the outcome."""
+    started = time.monotonic()
+    SchemaMigration.objects.filter(schema_name=schema_name).update(
+        status=SchemaMigration.Status.RUNNING, updated_at=timezone.now()
+    )
+    try:
+        applied = _migrate_locked(schema_name)
+    except Exception as exc:
+        outcome = Outcome(schema_name, SchemaMigration.Status.FAILED, error=f"{exc!r}"[:4000])
+        logger.exception("migrating %s failed", schema_name)
+    else:
+        outcome = Outcome(schema_name, SchemaMigration.Status.DONE, applied=applied)
+    finally:
+        connection.set_schema_to_public()
+    _record(outcome, run_id=run_id, duration_ms=int((time.monotonic() - started) * 1000))
+    return outcome
+
+
+LOCK_TIMEOUT = "120s"
+
+
+def _migrate_locked(schema_name: str) -> int:
+    """A second run on the same schema waits for the first, then finds nothing left to do."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"quire.migrate:{schema_name}"]
+            )
+            cursor.execute("SET LOCAL lock_timeout = 0")
+        if not schemas.schema_exists(schema_name):
+            raise RuntimeError(f"schema {schema_name} does not exist")
+        # The migrations table must be created in the blog's schema, never found in public.
+        connection.set_schema(schema_name, include_public=False)
+        MigrationRecorder(connection).ensure_schema()
+        connection.set_schema(schema_name)
+        executor = _executor()
+        targets = executor.loader.graph.leaf_nodes()
+        plan = executor.migration_plan(targets)
+        if not plan:
+            return 0
+        if any(backwards or migration.replaces for migration, backwards in plan):
+            executor.migrate(targets, plan=plan)
+        else:
+            _apply_forwards(executor, plan)
+        return len(plan)
+
+
+# Model states are the same for every schema that starts from the same applied set: they are
+# worked out once per process (rendering them is most of the cost of a migration), and each
+# schema then only runs the database operations, as Migration.apply would.
+_STEPS: dict[tuple, list] = {}
+
+
+def _prepared_steps(executor: MigrationExecutor, plan: list) -> list:
+    key = (
+        tuple((m.app_label, m.name) for m, _ in plan),
+        frozenset(executor.loader.applied_migrations),
+    )
+    steps = _STEPS.get(key)
+    if steps is None:
+        state = executor._create_project_state(with_applied_migrations=True)
+        steps = []
+        for migration, _backwards in plan:
+            operations = []
+            for operation in migration.operations:
+                before = state.clone()
+                operation.state_forwards(migration.app_label, state)
+                operations.append((operation, before, state.clone()))
+            steps.append((migration, operations))
+        if len(_STEPS) > 8:
+            _STEPS.clear()
+        _STEPS[key] = steps
+    return steps
+
+
+def _apply_forwards(executor: MigrationExecutor, plan: list) -> None:
+    for migration, operations in _prepared_steps(executor, plan):
+        with connection.schema_editor(atomic=migration.atomic) as editor:
+            for operation, before, after in operations:
+                atomic_operation = operation.atomic or (
+                    migration.atomic and operation.atomic is not False
+                )
+                if not editor.atomic_migration and atomic_operation:
+                    with transaction.atomic():
+                        operation.database_forwards(migration.app_label, editor, before, after)
+                else:
+                    operation.database_forwards(migration.app_label, editor, before, after)
+        executor.record_migration(migration)
+
+
+def _record(outcome: Outcome, *, run_id: str, duration_ms: int) -> None:
+    if outcome.status == SchemaMigration.Status.DONE:
+        SpareSchema.objects.filter(schema_name=outcome.schema_name).update(
+            migration_state=migration_state()
+        )
+    SchemaMigration.objects.update_or_create(
+        schema_name=outcome.schema_name,
+        defaults={
+            "status": outcome.status,
+            "applied": outcome.applied,
+            "error": outcome.error,
+            "duration_ms": duration_ms,
+            "run_id": run_id or "inline",
+            "tenant": Tenant.objects.filter(schema_name=outcome.schema_name).first(),
+        },
+    )
+
+
+def fleet_plan(names: list[str] | None = None) -> tuple[str, list[str]]:
+    """Start a run: find the schemas that need work and mark them pending. Returns
+    (run_id, schemas). Schemas that are up to date are not touched."""
+    names = fleet_schema_names() if names is None else names
+    need = schemas_needing_migration(names)
+    run_id = uuid.uuid4().hex
+    tenant_ids = dict(Tenant.objects.filter(schema_name__in=need).values_list("schema_name", "id"))
+    SchemaMigration.objects.bulk_create(
+        [
+            SchemaMigration(
+                schema_name=name,
+                tenant_id=tenant_ids.get(name),
+                run_id=run_id,
+                status=SchemaMigration.Status.PENDING,
+                error="",
+                applied=0,
+                duration_ms=None,
+            )
+            for name in need
+        ],
+        update_conflicts=True,
+        unique_fields=["schema_name"],
+        update_fields=["tenant", "run_id", "status", "error", "applied", "duration_ms"],
+        batch_size=1000,
+    )
+    return run_id, need
+
+
+def fleet_progress(run_id: str) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = (
+        SchemaMigration.objects.filter(run_id=run_id)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["status"]: row["n"] for row in rows}
+
+
+def schema_batches(names: list[str], size: int) -> Iterator[list[str]]:
+    return _chunks(names, size)

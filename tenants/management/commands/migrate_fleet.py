@@ -1,0 +1,94 @@
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from tenants import fleet, schemas
+from tenants.models import SchemaMigration
+from tenants.progress import ProgressBar
+
+
+class Command(BaseCommand):
+    help = (
+        "Migrate the public schema, then every blog schema (and the template and spare "
+        "schemas) through Celery workers. Up-to-date schemas are skipped; one schema's failure "
+        "never stops the others; exits non-zero if any schema failed."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--inline",
+            action="store_true",
+            help="migrate in this process instead of through workers (bootstrap, no worker)",
+        )
+        parser.add_argument("--batch-size", type=int, default=None)
+        parser.add_argument(
+            "--stall-timeout",
+            type=float,
+            default=300,
+            help="give up when no schema finishes for this many seconds (are workers running?)",
+        )
+
+    def handle(self, *args, inline: bool, batch_size: int | None, stall_timeout: float, **opts):
+        from tasks import migrations as migration_tasks
+
+        started = time.monotonic()
+        verbosity = opts["verbosity"]
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+        if not schemas.schema_exists(settings.QUIRE_TEMPLATE_SCHEMA):
+            schemas.template_ensure()
+        run_id, need = fleet.fleet_plan()
+        total = len(fleet.fleet_schema_names())
+        if verbosity:
+            self.stdout.write(
+                f"public schema migrated; {len(need)} of {total} schemas need migrations"
+            )
+        if not need:
+            self._summary(run_id, total, started)
+            return
+
+        bar = ProgressBar(len(need), label="migrating")
+        size = batch_size or settings.QUIRE_FLEET_BATCH_SIZE
+        if inline:
+            for i, name in enumerate(need, 1):
+                fleet.schema_migrate(name, run_id=run_id)
+                bar.update(i)
+        else:
+            for batch in fleet.schema_batches(need, size):
+                migration_tasks.fleet_migrate_batch.apply_async(args=(batch, run_id))
+            self._wait(run_id, len(need), bar, stall_timeout)
+        bar.close()
+        self._summary(run_id, total, started)
+
+    def _wait(self, run_id: str, count: int, bar: ProgressBar, stall_timeout: float) -> None:
+        finished, last_change = 0, time.monotonic()
+        while finished < count:
+            progress = fleet.fleet_progress(run_id)
+            now_finished = progress.get("done", 0) + progress.get("failed", 0)
+            if now_finished != finished:
+                finished, last_change = now_finished, time.monotonic()
+            failed = progress.get("failed", 0)
+            bar.update(finished, note=f"{failed} failed" if failed else "")
+            if time.monotonic() - last_change > stall_timeout:
+                raise CommandError(
+                    f"No schema finished for {stall_timeout:.0f}s ({finished}/{count} done). "
+                    "Is a Celery worker consuming the 'migrations' queue? Run again to resume, "
+                    "or use --inline."
+                )
+            time.sleep(0.1)
+
+    def _summary(self, run_id: str, total: int, started: float) -> None:
+        progress = fleet.fleet_progress(run_id)
+        done, failed = progress.get("done", 0), progress.get("failed", 0)
+        self.stdout.write(
+            f"{total} schemas: {done} migrated, {failed} failed, "
+            f"{total - done - failed} already up to date ({time.monotonic() - started:.1f}s)"
+        )
+        if failed:
+            for row in SchemaMigration.objects.filter(run_id=run_id, status="failed")[:20]:
+                self.stderr.write(f"  {row.schema_name}: {row.error.splitlines()[0][:200]}")
+            raise CommandError(
+                f"{failed} schema(s) failed; see the platform admin (Schema migrations). "
+                "Fix the cause and run migrate_fleet again: only what failed is retried."
+            )

@@ -1,0 +1,61 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from blog import search as blog_search
+from tenants.context import tenant_context
+from tenants.models import Tenant
+from tenants.progress import ProgressBar
+
+
+class Command(BaseCommand):
+    help = "Rebuild full-text search vectors for one blog (--tenant) or for every blog."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--tenant", metavar="SUBDOMAIN", help="only this blog")
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="fan the work out to Celery workers instead of running it here",
+        )
+
+    def handle(self, *args, tenant: str | None, queue: bool, **options) -> None:
+        from tasks import search as search_tasks
+
+        tenants = Tenant.objects.exclude(status=Tenant.Status.DELETED).order_by("id")
+        if tenant:
+            tenants = tenants.filter(subdomain=tenant.strip().lower())
+            if not tenants:
+                raise CommandError(f"No blog with the subdomain {tenant!r}.")
+        if queue:
+            if tenant:
+                with tenant_context(tenants[0]):
+                    search_tasks.search_rebuild_tenant.delay()
+                self.stdout.write(f"queued a rebuild of {tenants[0].subdomain}")
+            else:
+                sent = search_tasks.search_rebuild_dispatch.delay()
+                self.stdout.write(f"queued a fleet-wide rebuild ({sent.id})")
+            return
+        if tenant:
+            blog = tenants[0]
+            bar = ProgressBar(0, label=f"{blog.subdomain}: posts")
+            with tenant_context(blog):
+                rewritten = blog_search.search_index_rebuild(progress=self._progress(bar))
+            bar.close()
+            self.stdout.write(f"rebuilt {rewritten} search vectors of {blog.subdomain}")
+            return
+        blogs = list(tenants)
+        bar = ProgressBar(len(blogs), label="blogs")
+        rewritten = 0
+        for i, blog in enumerate(blogs, 1):
+            with tenant_context(blog):
+                rewritten += blog_search.search_index_rebuild()
+            bar.update(i)
+        bar.close()
+        self.stdout.write(f"rebuilt {rewritten} search vectors in {len(blogs)} blogs")
+
+    @staticmethod
+    def _progress(bar: ProgressBar):
+        def report(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done)
+
+        return report

@@ -1,0 +1,57 @@
+"""Put a schema behind the code for real: unapply the blog app's newest migration there."""
+
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from tenants import fleet
+
+
+def blog_leaf_and_parent():
+    graph = fleet.migration_loader().graph
+    (leaf,) = [node for node in graph.leaf_nodes() if node[0] == "blog"]
+    parents = [p.key for p in graph.node_map[leaf].parents if p.key[0] == "blog"]
+    return leaf, (parents[0] if parents else ("blog", None))
+
+
+def unapply_newest_blog_migration(schema_name: str) -> None:
+    _leaf, target = blog_leaf_and_parent()
+    connection.set_schema(schema_name)
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate([target])
+    finally:
+        connection.set_schema_to_public()
+
+
+def break_schema(schema_name: str) -> None:
+    """Hide the post table, so that migrating the blog app there fails."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE "{schema_name}".blog_post RENAME TO blog_post_hidden')
+
+
+def mend_schema(schema_name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE "{schema_name}".blog_post_hidden RENAME TO blog_post')
+
+
+def schema_shape(schema_name: str) -> dict[str, list]:
+    """Columns, constraints and indexes of a schema, with its own name taken out."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default "
+            "FROM information_schema.columns WHERE table_schema = %s ORDER BY 1, 2",
+            [schema_name],
+        )
+        columns = cursor.fetchall()
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = %s ORDER BY 1",
+            [schema_name],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %s ORDER BY 1",
+            [schema_name],
+        )
+        indexes = [(n, d.replace(schema_name, "S")) for n, d in cursor.fetchall()]
+    return {"columns": columns, "constraints": constraints, "indexes": indexes}
