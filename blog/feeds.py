@@ -32,6 +32,14 @@ class BlogFeed(Feed):
         name = obj["settings"].title or obj["tenant"].name
         return f"{name}: {obj['tag']}" if obj["tag"] else name
 
+    def author_name(self, obj: dict) -> str:
+        return obj["settings"].title or obj["tenant"].name
+
+    def get_feed(self, obj: dict, request: HttpRequest):  # noqa: ANN201
+        feed = super().get_feed(obj, request)
+        feed.feed["language"] = selectors.language_tag(language=obj["tenant"].language)
+        return feed
+
     def subtitle(self, obj: dict) -> str:
         return obj["settings"].tagline or obj["settings"].description
 

@@ -12,6 +12,17 @@ _LIST_FIELDS = (
     "id", "kind", "title", "slug", "summary", "tags", "published_at", "status", "cover_image_url",
 )  # fmt: skip
 FEED_SIZE = 20
+# The blog's language (a PostgreSQL text search configuration) as an HTML/feed language tag.
+_LANGUAGE_TAGS = {
+    "english": "en", "german": "de", "french": "fr", "spanish": "es", "italian": "it",
+    "portuguese": "pt", "dutch": "nl", "swedish": "sv", "norwegian": "no", "danish": "da",
+    "finnish": "fi", "russian": "ru", "turkish": "tr",
+}  # fmt: skip
+
+
+def language_tag(*, language: str) -> str:
+    """'german' -> 'de'; 'simple' (other languages) -> 'und' (undetermined)."""
+    return _LANGUAGE_TAGS.get(language, "und")
 
 
 def blog_settings_get() -> BlogSettings:

@@ -51,6 +51,8 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
             request, "blog/dashboard/edit.html", {"form": form, "post": post, "kind": kind}
         )
     form = PostForm(request.POST)
+    if "autosave" in request.POST:
+        return _autosave(form, post=post)
     preview = None
     if form.is_valid():
         if "preview" in request.POST:
@@ -66,6 +68,19 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
                 form.add_error(None, str(exc))
     context = {"form": form, "post": post, "kind": kind, "preview": preview}
     return render(request, "blog/dashboard/edit.html", context)
+
+
+def _autosave(form: PostForm, *, post: Post | None) -> HttpResponse:
+    """Background save of a draft (the editor's script): never touches a live post."""
+    if post is None or post.status != Post.Status.DRAFT:
+        return HttpResponse("Only saved drafts are autosaved.", status=409)
+    if not form.is_valid():
+        return HttpResponse("Not saved: fix the form and save.", status=400)
+    try:
+        services.post_update(post=post, **(_post_fields(form) | {"action": "save"}))
+    except services.PostInvalid as exc:
+        return HttpResponse(str(exc), status=400)
+    return HttpResponse(status=204)
 
 
 @member_required

@@ -11,7 +11,12 @@ from blog.models import BlogSettings
 
 
 def _context(request: HttpRequest, settings: BlogSettings, **extra: object) -> dict:
-    return {"blog": settings, "blog_title": settings.title or request.tenant.name, **extra}
+    return {
+        "blog": settings,
+        "blog_title": settings.title or request.tenant.name,
+        "lang": selectors.language_tag(language=request.tenant.language),
+        **extra,
+    }
 
 
 def _not_found(request: HttpRequest, settings: BlogSettings | None = None) -> HttpResponse:

@@ -164,3 +164,27 @@ def test_editing_keeps_metadata_fields(tenant, owner_client):
         "/dashboard/posts/new/", {"title": "Bad", "cover_image_url": "javascript:alert(1)"}
     )
     assert b"Use an http:// or https:// address." in response.content
+
+
+def test_a_scheduled_post_goes_back_to_draft(tenant, owner_client):
+    when = timezone.now() + timedelta(days=1)
+    post = write(tenant, "Planned", action="schedule", publish_at=when)
+    assert b"Back to draft" in owner_client.get(f"/dashboard/posts/{post.id}/").content
+    owner_client.post(f"/dashboard/posts/{post.id}/", {"title": "Planned", "unpublish": ""})
+    post = _post(tenant, id=post.id)
+    assert post.status == "draft" and post.published_at is None
+
+
+def test_autosave_keeps_drafts_and_never_touches_live_posts(tenant, owner_client):
+    draft = write(tenant, "Draft", action="save")
+    response = owner_client.post(
+        f"/dashboard/posts/{draft.id}/", {"title": "Draft", "body": "more", "autosave": "1"}
+    )
+    assert response.status_code == 204
+    assert _post(tenant, id=draft.id).body == "more"
+    live = write(tenant, "Live")
+    response = owner_client.post(
+        f"/dashboard/posts/{live.id}/", {"title": "Live", "body": "half-done", "autosave": "1"}
+    )
+    assert response.status_code == 409
+    assert _post(tenant, id=live.id).body == "Body of Live"

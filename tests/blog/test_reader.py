@@ -159,3 +159,17 @@ def test_404_in_the_blogs_own_look(tenant, owner_client):
     html = response.content.decode()
     assert "Night Owl" in html and 'data-theme="dark"' in html and "#ff8800" in html
     assert host_client(tenant).get("/a/b/c/").status_code == 404
+
+
+def test_the_blogs_language_tags_pages_and_feeds(tenant, owner_client):
+    owner_client.post(
+        "/dashboard/settings/",
+        {"language": "german", "theme": "light", "accent": "#123456", "posts_per_page": 5},
+    )
+    write(tenant, "Hallo")
+    reader = host_client(tenant)
+    assert b'<html lang="de"' in reader.get("/").content
+    atom = ET.fromstring(reader.get("/feed/").content)
+    assert atom.get("{http://www.w3.org/XML/1998/namespace}lang") == "de"
+    assert atom.findtext(f"{ATOM}author/{ATOM}name") == "Alpha"
+    assert ET.fromstring(reader.get("/rss/").content).findtext("channel/language") == "de"
