@@ -85,7 +85,10 @@ class TenantAdmin(admin.ModelAdmin):
     ]
     inlines = [DomainInline]
     action_form = TenantActionForm
-    actions = ["suspend", "reactivate", "change_plan", "rebuild_search", "soft_delete", "undelete"]
+    actions = [
+        "suspend", "reactivate", "change_plan", "rerun_migrations", "rebuild_search",
+        "soft_delete", "undelete",
+    ]  # fmt: skip
     date_hierarchy = "created_at"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
@@ -164,8 +167,17 @@ class TenantAdmin(admin.ModelAdmin):
 
     @admin.display(description="Last fleet migration")
     def fleet_migration_status(self, obj: Tenant) -> str:
-        """Placeholder: to be wired to the fleet-migration status model (issue 4)."""
-        return "not recorded yet"
+        last = billing_selectors.last_migration_for(schema_name=obj.schema_name)
+        if last is None:
+            return "no fleet migration has touched this blog yet"
+        return format_html(
+            "{} · {} migration(s) applied · {} · run {}{}",
+            last.get_status_display(),
+            last.applied,
+            last.updated_at,
+            last.run_id,
+            f" · {last.error[:300]}" if last.error else "",
+        )
 
     @admin.display(description="Audit log (latest)")
     def audit_trail(self, obj: Tenant) -> str:
@@ -228,6 +240,17 @@ class TenantAdmin(admin.ModelAdmin):
         name = plan_data.PLAN_DEFAULTS[code]["name"]
         messages.success(request, f"Moved {len(queryset)} blog(s) to {name}.")
 
+    @admin.action(description="Re-run migrations of selected blogs")
+    def rerun_migrations(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
+        queued = 0
+        for tenant in queryset:
+            queued += lifecycle.tenant_migrations_rerun(tenant=tenant, actor=request.user)
+        messages.success(
+            request,
+            f"Queued migrations for {queued} blog(s); {len(queryset) - queued} already up to "
+            "date. Follow them under “Schema migrations”.",
+        )
+
     @admin.action(description="Rebuild search of selected blogs")
     def rebuild_search(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
         self._each(
@@ -276,8 +299,8 @@ class TenantAdmin(admin.ModelAdmin):
                     bars=[(name, c / 100) for name, c in billing_selectors.mrr_by_plan()],
                 ),
                 charts.bar_chart_svg(
-                    title="Failed migrations",
-                    bars=[("failed", billing_selectors.failed_migrations_count())],
+                    title="Schemas by last fleet-migration status",
+                    bars=billing_selectors.migrations_by_status(),
                 ),
             ],
         }

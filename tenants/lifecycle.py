@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from shared.accounts.models import User
 from shared.billing import services as billing_services
-from tenants import schemas, services
+from tenants import fleet, schemas, services
 from tenants.context import schema_context
 from tenants.models import Domain, Tenant
 from tenants.routing import routing_invalidate, tenant_routing_invalidate
@@ -162,7 +162,7 @@ def tenants_purge(*, now: datetime | None = None) -> int:
 
 
 def tenant_search_rebuild(*, tenant: Tenant, actor: User) -> None:
-    """Queue the search sweep for this blog's schema (after commit), audited."""
+    """Queue a rebuild of every search vector of this blog (after commit), audited."""
     from tasks import search as search_tasks
     from tasks.queue import enqueue_on_commit
 
@@ -170,4 +170,20 @@ def tenant_search_rebuild(*, tenant: Tenant, actor: User) -> None:
         actor=actor, action="tenant.search_rebuild", tenant_id=tenant.id,
         before={}, after={"queued": [tenant.schema_name]},
     )  # fmt: skip
-    enqueue_on_commit(search_tasks.search_sweep_batch, [tenant.schema_name])
+    enqueue_on_commit(search_tasks.search_rebuild_batch, [tenant.schema_name])
+
+
+def tenant_migrations_rerun(*, tenant: Tenant, actor: User) -> bool:
+    """Queue a fleet migration of this blog's schema if it misses a migration (after commit),
+    audited. Returns False when the schema is already up to date (nothing is queued)."""
+    from tasks import migrations as migration_tasks
+    from tasks.queue import enqueue_on_commit
+
+    run_id, need = fleet.fleet_plan([tenant.schema_name])
+    billing_services.audit_record(
+        actor=actor, action="tenant.migrations_rerun", tenant_id=tenant.id,
+        before={}, after={"run_id": run_id if need else None, "queued": need},
+    )  # fmt: skip
+    if need:
+        enqueue_on_commit(migration_tasks.fleet_migrate_batch, need, run_id)
+    return bool(need)

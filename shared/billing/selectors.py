@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from shared.billing import plans as plan_data
 from shared.billing.models import AuditLog, Plan, Subscription, TenantUsage
-from tenants.models import Tenant
+from tenants.models import SchemaMigration, Tenant
 
 Status = Subscription.Status
 # Statuses that bring in money each month (a trial does not, yet).
@@ -85,10 +85,25 @@ def mrr_by_plan() -> list[tuple[str, int]]:
 
 
 def failed_migrations_count() -> int:
-    """Placeholder until the fleet-migration status model exists (issue 4): always 0."""
-    return 0
+    """Schemas whose last fleet migration failed (tenants.fleet records them)."""
+    return SchemaMigration.objects.filter(status=SchemaMigration.Status.FAILED).count()
 
 
-def pool_size() -> int | None:
-    """Placeholder until the spare-schema pool exists (issue 4): None means unknown."""
-    return None
+def migrations_by_status() -> list[tuple[str, int]]:
+    counts = dict(
+        SchemaMigration.objects.values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return [(label, counts.get(value, 0)) for value, label in SchemaMigration.Status.choices]
+
+
+def last_migration_for(*, schema_name: str) -> SchemaMigration | None:
+    return SchemaMigration.objects.filter(schema_name=schema_name).first()
+
+
+def pool_size() -> int:
+    """Spare schemas ready for signups (tenants.pool)."""
+    from tenants import pool
+
+    return pool.pool_size()

@@ -88,7 +88,7 @@ def test_rebuild_search_queues_the_sweep_for_that_schema_only(
     alpha, _bravo = blogs
     with django_capture_on_commit_callbacks() as callbacks:
         act(staff, "rebuild_search", alpha)
-    assert len(callbacks) == 1  # the sweep is queued after commit (run by the worker tests)
+    assert len(callbacks) == 1  # the rebuild is queued after commit
     entry = AuditLog.objects.get()
     assert entry.action == "tenant.search_rebuild" and entry.after == {
         "queued": [alpha.schema_name]
@@ -189,3 +189,30 @@ def test_renaming_a_blog_is_audited_and_shows_at_once(blogs, staff):
     entry = AuditLog.objects.get(action="tenant.edit")
     assert entry.before == {"name": "Alpha"} and entry.after == {"name": "Alpha Renamed"}
     assert host_resolve("alpha.localhost").tenant.name == "Alpha Renamed"
+
+
+def test_rerun_migrations_queues_only_a_schema_that_is_behind(
+    blogs, staff, django_capture_on_commit_callbacks
+):
+    from tenants.models import SchemaMigration
+    from tests.tenants.fleet_helpers import unapply_newest_blog_migration
+
+    alpha, bravo = blogs
+    response = act(staff, "rerun_migrations", alpha)
+    assert "Queued migrations for 0 blog(s); 1 already up to date" in response.content.decode()
+    assert AuditLog.objects.get().after == {"run_id": None, "queued": []}
+
+    unapply_newest_blog_migration(alpha.schema_name)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = act(staff, "rerun_migrations", alpha, bravo)
+    assert "Queued migrations for 1 blog(s); 1 already up to date" in response.content.decode()
+    assert len(callbacks) == 1
+    assert list(SchemaMigration.objects.values_list("schema_name", "status")) == [
+        (alpha.schema_name, "pending")
+    ]
+    entry = AuditLog.objects.filter(tenant=alpha).latest("id")
+    assert entry.action == "tenant.migrations_rerun" and entry.after["queued"] == [
+        alpha.schema_name
+    ]
+    page = staff.get(f"{URL}{alpha.pk}/change/").content.decode()
+    assert "Pending · 0 migration(s) applied" in page

@@ -32,6 +32,7 @@ def snapshot(tenant) -> dict:
         ("suspend", {}),
         ("reactivate", {}),
         ("change_plan", {"plan": "business"}),
+        ("rerun_migrations", {}),
         ("rebuild_search", {}),
         ("soft_delete", {}),
         ("undelete", {}),

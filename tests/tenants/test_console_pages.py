@@ -60,6 +60,21 @@ def test_dashboard_draws_the_charts_for_staff(make_blog, password):
     assert "Signups per day" in body and "Blogs by plan" in body
     assert "Monthly recurring revenue:</strong> $9.00" in body
     assert "Pro: 1" in body and "Free: 1" in body
+    assert "Failed migrations:</strong>" in body and "Spare-schema pool:</strong> 0" in body
+
+
+def test_dashboard_counts_failed_migrations(tenant, password):
+    from tenants.models import SchemaMigration
+
+    SchemaMigration.objects.create(
+        schema_name=tenant.schema_name, tenant=tenant, run_id="r1", status="failed", error="boom"
+    )
+    staff = staff_client(password)
+    body = staff.get(CONSOLE).content.decode()
+    assert '?status__exact=failed">1</a>' in body
+    assert "Failed: 1" in body
+    page = staff.get(f"/admin/tenants/tenant/{tenant.pk}/change/").content.decode()
+    assert "Failed · 0 migration(s) applied" in page and "boom" in page
 
 
 @pytest.mark.parametrize("path", [CONSOLE, "/admin/tenants/tenant/", "/admin/billing/auditlog/"])
