@@ -6,18 +6,7 @@ from django.conf import settings
 from shared.billing import plans as plan_data
 from shared.billing import services
 from shared.billing.exceptions import BillingNotConfigured, CheckoutFailed
-
-
-def billing_configured() -> bool:
-    return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
-
-
-def _client() -> stripe.StripeClient:
-    return stripe.StripeClient(
-        settings.STRIPE_SECRET_KEY,
-        base_addresses={"api": settings.STRIPE_API_BASE},
-        max_network_retries=1,
-    )
+from shared.billing.stripe_api import billing_configured, stripe_client
 
 
 def checkout_session_create(
@@ -51,7 +40,7 @@ def checkout_session_create(
     else:
         params["customer_email"] = customer_email
     try:
-        session = _client().v1.checkout.sessions.create(params=params)
+        session = stripe_client().v1.checkout.sessions.create(params=params)
     except stripe.StripeError as exc:
         raise CheckoutFailed(
             f"Stripe did not start the checkout ({exc.user_message or 'no details'}). "
@@ -68,7 +57,7 @@ def portal_session_create(*, tenant_id: int, return_url: str) -> str:
     if not sub.stripe_customer_id:
         raise CheckoutFailed("This blog has no Stripe account yet: choose a paid plan first.")
     try:
-        session = _client().v1.billing_portal.sessions.create(
+        session = stripe_client().v1.billing_portal.sessions.create(
             params={"customer": sub.stripe_customer_id, "return_url": return_url}
         )
     except stripe.StripeError as exc:

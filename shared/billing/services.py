@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from shared.accounts.models import Membership, User
 from shared.billing import plans as plan_data
+from shared.billing import stripe_api
 from shared.billing.exceptions import LimitReached
 from shared.billing.models import AuditLog, Plan, Subscription, TenantUsage
 from tenants.context import schema_context
@@ -152,6 +153,11 @@ def _downgrade_to_free(*, tenant_id: int, action: str, still: dict[str, Any]) ->
         sub = subscription_lock(tenant_id=tenant_id)
         if any(getattr(sub, name) != value for name, value in still.items()):
             return False
+        stripe_id = sub.stripe_subscription_id
+        if stripe_id:  # stop Stripe from charging a blog that is back on Free
+            transaction.on_commit(
+                lambda: stripe_api.stripe_subscription_cancel(subscription_id=stripe_id)
+            )
         subscription_change(
             sub=sub,
             action=action,

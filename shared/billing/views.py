@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from shared.accounts import selectors as account_selectors
 from shared.accounts.models import Membership
-from shared.billing import checkout, selectors, services, webhooks
+from shared.billing import checkout, selectors, services, stripe_api, webhooks
 from shared.billing.exceptions import BillingNotConfigured, CheckoutFailed
 from tenants import selectors as tenant_selectors
 
@@ -38,7 +38,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         "subscription": services.subscription_get_or_create(tenant_id=request.tenant.id),
         "plans": selectors.plans_list(),
         "usage": selectors.usage_for_tenant(tenant_id=request.tenant.id),
-        "configured": checkout.billing_configured(),
+        "configured": stripe_api.billing_configured(),
         "checkout_done": request.GET.get("checkout") == "done",
     }
     return render(request, "billing/billing.html", context)

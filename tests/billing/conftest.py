@@ -101,6 +101,17 @@ class FakeStripe:
                 self.end_headers()
                 self.wfile.write(raw)
 
+            def do_DELETE(self):
+                fake.requests.append({"path": self.path, "method": "DELETE", "form": {},
+                                      "auth": self.headers["Authorization"]})  # fmt: skip
+                status, data = fake.reply
+                raw = json.dumps(data).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
             def log_message(self, *args):
                 pass
 

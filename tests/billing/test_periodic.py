@@ -75,3 +75,32 @@ def test_usage_is_counted_inside_each_blogs_own_schema(tenant, other_tenant):
     assert (other.posts, other.published_posts, other.members) == (1, 1, 1)
     assert TenantUsage.objects.count() == 2
     assert billing.usage_refresh(schema_name="t_nosuchblog") is None
+
+
+def test_a_blog_moved_back_to_free_is_no_longer_charged_by_stripe(
+    tenant, fake_stripe, django_capture_on_commit_callbacks
+):
+    fake_stripe.reply = (200, {"id": "sub_1", "object": "subscription", "status": "canceled"})
+    since = timezone.now() - timedelta(days=30)
+    set_sub(
+        tenant, plan="pro", status="past_due", past_due_since=since, stripe_subscription_id="sub_1"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert billing.past_due_expire() == 1
+    [request] = fake_stripe.requests
+    assert (request["method"], request["path"]) == ("DELETE", "/v1/subscriptions/sub_1")
+    assert request["auth"] == "Bearer sk_test_quire"
+    sub = Subscription.objects.get(tenant=tenant)
+    assert (sub.plan.code, sub.status, sub.stripe_subscription_id) == ("free", "canceled", "")
+
+
+def test_a_stripe_outage_does_not_undo_the_downgrade(
+    tenant, fake_stripe, django_capture_on_commit_callbacks
+):
+    fake_stripe.reply = (500, {"error": {"type": "api_error", "message": "down"}})
+    ended = timezone.now() - timedelta(days=3)
+    set_sub(tenant, plan="pro", status="trialing", trial_end=ended, stripe_subscription_id="sub_1")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert billing.trials_expire() == 1
+    assert fake_stripe.requests  # it tried
+    assert Subscription.objects.get(tenant=tenant).plan.code == "free"
