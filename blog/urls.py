@@ -33,6 +33,7 @@ urlpatterns = [
     path("dashboard/tags/", dashboard.tags, name="tags"),
     path("dashboard/members/", members.members, name="members"),
     path("dashboard/members/<int:pk>/remove/", members.member_remove, name="member_remove"),
+    path("dashboard/members/<int:pk>/role/", members.member_role, name="member_role"),
     path(
         "dashboard/members/invitations/<uuid:invitation_id>/revoke/",
         members.invitation_revoke,

@@ -7,6 +7,7 @@ from blog.forms import InviteForm
 from blog.permissions import owner_required
 from shared.accounts import selectors as account_selectors
 from shared.accounts import services as account_services
+from shared.accounts.models import Membership
 from tenants.selectors import tenant_url
 
 
@@ -18,6 +19,7 @@ def _page(request: HttpRequest, form: InviteForm, error: str | None = None) -> H
         "members": account_selectors.tenant_members(tenant_id=tenant_id),
         "invitations": account_selectors.invitations_pending(tenant_id=tenant_id),
         "role": request.role,
+        "roles": Membership.Role.choices,
     }
     return render(request, "blog/dashboard/members.html", context)
 
@@ -45,6 +47,18 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             account_services.membership_remove(membership_id=pk, tenant_id=request.tenant.id)
+        except account_services.InvitationInvalid as exc:
+            return _page(request, InviteForm(), error=str(exc))
+    return redirect("members")
+
+
+@owner_required
+def member_role(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            account_services.membership_role_set(
+                membership_id=pk, tenant_id=request.tenant.id, role=request.POST.get("role", "")
+            )
         except account_services.InvitationInvalid as exc:
             return _page(request, InviteForm(), error=str(exc))
     return redirect("members")

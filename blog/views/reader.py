@@ -1,6 +1,7 @@
 """Public pages of a blog. Each runs at most 3 queries and is cached for anonymous readers."""
 
 from itertools import groupby
+from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
@@ -47,6 +48,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @reader_page
 def tag_posts(request: HttpRequest, tag: str) -> HttpResponse:
+    normal = " ".join(tag.lower().split())
+    if normal != tag:  # tags are stored lowercased: /tag/Python/ -> /tag/python/
+        return HttpResponsePermanentRedirect(f"/tag/{quote(normal)}/")
     return _post_list(request, tag=tag)
 
 

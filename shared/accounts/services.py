@@ -156,14 +156,35 @@ def invitation_revoke(*, invitation_id: str, tenant_id: int) -> bool:
     )
 
 
+def _last_owner(membership: Membership) -> bool:
+    return (
+        membership.role == Membership.Role.OWNER
+        and Membership.objects.filter(
+            tenant_id=membership.tenant_id, role=Membership.Role.OWNER
+        ).count()
+        == 1
+    )
+
+
+def membership_role_set(*, membership_id: int, tenant_id: int, role: str) -> Membership:
+    """Change a member's role; a blog always keeps at least one owner."""
+    membership = Membership.objects.filter(id=membership_id, tenant_id=tenant_id).first()
+    if membership is None:
+        raise InvitationInvalid("No such member.")
+    if role not in Membership.Role.values:
+        raise InvitationInvalid("Choose a role: owner, editor or author.")
+    if role != Membership.Role.OWNER and _last_owner(membership):
+        raise InvitationInvalid("A blog needs an owner: make someone else owner first.")
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
 def membership_remove(*, membership_id: int, tenant_id: int) -> None:
     """Remove a member; a blog always keeps at least one owner."""
     membership = Membership.objects.filter(id=membership_id, tenant_id=tenant_id).first()
     if membership is None:
         raise InvitationInvalid("No such member.")
-    if (
-        membership.role == Membership.Role.OWNER
-        and Membership.objects.filter(tenant_id=tenant_id, role=Membership.Role.OWNER).count() == 1
-    ):
+    if _last_owner(membership):
         raise InvitationInvalid("A blog needs an owner: make someone else owner first.")
     membership.delete()

@@ -90,3 +90,17 @@ def test_owner_removes_members_and_withdraws_invitations_but_keeps_an_owner(tena
         "/dashboard/members/", {"email": tenant.owner.email, "role": "author"}
     )
     assert b"already a member" in response.content
+
+
+def test_owner_changes_roles_but_keeps_an_owner(tenant, owner_client, password):
+    author = add_member(tenant, "author")
+    membership = Membership.objects.get(user=author, tenant=tenant)
+    owner_client.post(f"/dashboard/members/{membership.id}/role/", {"role": "editor"})
+    assert Membership.objects.get(id=membership.id).role == "editor"
+    own = Membership.objects.get(user=tenant.owner, tenant=tenant)
+    response = owner_client.post(f"/dashboard/members/{own.id}/role/", {"role": "author"})
+    assert b"A blog needs an owner" in response.content
+    assert Membership.objects.get(id=own.id).role == "owner"
+    editor = login(tenant, author, password)
+    response = editor.post(f"/dashboard/members/{own.id}/role/", {"role": "author"})
+    assert response.status_code == 403

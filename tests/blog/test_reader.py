@@ -173,3 +173,11 @@ def test_the_blogs_language_tags_pages_and_feeds(tenant, owner_client):
     assert atom.get("{http://www.w3.org/XML/1998/namespace}lang") == "de"
     assert atom.findtext(f"{ATOM}author/{ATOM}name") == "Alpha"
     assert ET.fromstring(reader.get("/rss/").content).findtext("channel/language") == "de"
+
+
+def test_tag_urls_are_normalised(tenant):
+    write(tenant, "Tagged", tags="Big Data")
+    reader = host_client(tenant)
+    response = reader.get("/tag/Big%20Data/")
+    assert response.status_code == 301 and response["Location"] == "/tag/big%20data/"
+    assert b"Tagged" in reader.get("/tag/big%20data/").content
