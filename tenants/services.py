@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection, transaction
 
 from shared.accounts import services as account_services
 from shared.accounts.models import Membership, User
+from shared.billing import services as billing_services
 from tenants import pool, schemas
 from tenants.models import Domain, PublishSchedule, Tenant
 from tenants.routing import blog_host, routing_invalidate, tenant_routing_invalidate
@@ -47,6 +48,7 @@ def tenant_provision(
             account_services.membership_create(
                 user=owner, tenant_id=tenant.id, role=Membership.Role.OWNER
             )
+            billing_services.subscription_create_free(tenant_id=tenant.id)
     except IntegrityError as exc:
         if subdomain_taken(subdomain=sub):  # a concurrent signup committed first
             raise SubdomainTaken(sub) from exc

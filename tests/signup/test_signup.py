@@ -4,6 +4,7 @@ import pytest
 from django.db import connection, connections
 
 from shared.accounts.models import HandoffToken, Membership, User
+from shared.billing.models import Subscription
 from shared.signup import services as signup_services
 from tenants.models import Domain, Tenant
 from tenants.services import SubdomainTaken
@@ -43,6 +44,8 @@ def test_signup_makes_a_live_blog_and_logs_in_on_its_host(root_client, db):
     owner = User.objects.get(email="ann@example.org")
     assert Membership.objects.get(tenant=tenant, user=owner).role == "owner"
     assert tenant.schema_name in blog_schemas()
+    subscription = Subscription.objects.get(tenant=tenant)  # new blogs start on Free
+    assert (subscription.plan.code, subscription.status) == ("free", "active")
 
     blog = host_client("acme.localhost")
     landed = blog.get(location.removeprefix("http://acme.localhost"))
@@ -150,4 +153,5 @@ def test_twenty_concurrent_signups_for_one_subdomain_make_exactly_one_blog():
     assert Domain.objects.count() == 1
     assert Membership.objects.count() == 1
     assert User.objects.count() == 1  # the losers' accounts were rolled back with them
+    assert Subscription.objects.count() == 1
     assert not HandoffToken.objects.exists()
