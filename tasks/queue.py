@@ -9,15 +9,17 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
-def enqueue(task: Task, *args, **kwargs) -> bool:
+def enqueue(task: Task, *args, schema_name: str | None = None, **kwargs) -> bool:
+    """Queue `task`; it runs in `schema_name` when given, else in the current schema."""
+    headers = {"_schema_name": schema_name} if schema_name else None
     try:
-        task.apply_async(args=args, kwargs=kwargs)
+        task.apply_async(args=args, kwargs=kwargs, headers=headers)
     except Exception:  # the broker's errors are many (kombu, redis, socket); all mean "later"
         logger.warning("could not queue %s%r; the periodic sweep will redo it", task.name, args)
         return False
     return True
 
 
-def enqueue_on_commit(task: Task, *args, **kwargs) -> None:
+def enqueue_on_commit(task: Task, *args, schema_name: str | None = None, **kwargs) -> None:
     """Queue `task` once the current transaction commits (now, outside a transaction)."""
-    transaction.on_commit(lambda: enqueue(task, *args, **kwargs))
+    transaction.on_commit(lambda: enqueue(task, *args, schema_name=schema_name, **kwargs))

@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import OperationalError
+from django.db import OperationalError, connection
 
 from blog import search as blog_search
 from config.celery import app
@@ -21,9 +21,12 @@ FANOUT_BATCH = 100
     retry_backoff_max=300,
     max_retries=8,
 )
-def post_search_vector_refresh(post_id: int) -> bool:
-    """Refresh one post's search vector in the current tenant's schema (idempotent)."""
-    return blog_search.post_search_vector_refresh(post_id=post_id)
+def post_search_vector_refresh(post_id: int, config: str | None = None) -> bool:
+    """Refresh one post's search vector in the current tenant's schema (idempotent).
+
+    `config` is the blog's language when the post was saved (the worker's cached tenant may be
+    up to a minute old)."""
+    return blog_search.post_search_vector_refresh(post_id=post_id, config=config)
 
 
 @app.task(
@@ -35,8 +38,10 @@ def post_search_vector_refresh(post_id: int) -> bool:
     time_limit=1900,
 )
 def search_rebuild_tenant() -> int:
-    """Rewrite every vector of the current tenant (resumable; safe to run twice)."""
-    return blog_search.search_index_rebuild()
+    """Rewrite every vector of the current tenant (resumable; safe to run twice). The language
+    is read afresh: this task is what runs after a blog changes it."""
+    language = tenant_selectors.tenant_language(schema_name=connection.schema_name)
+    return blog_search.search_index_rebuild(config=language)
 
 
 @app.task(acks_late=True)

@@ -72,3 +72,7 @@ def due_schema_batches(*, now, size: int):
     )
     for start in range(0, len(names), size):
         yield names[start : start + size]
+
+
+def tenant_language(*, schema_name: str) -> str | None:
+    return Tenant.objects.filter(schema_name=schema_name).values_list("language", flat=True).first()

@@ -108,3 +108,11 @@ def add_member(tenant, role: str, user=None):
     user = user or UserFactory()
     Membership.objects.create(user=user, tenant=tenant, role=role)
     return user
+
+
+def plan_set(tenant, code: str) -> None:
+    """Put a blog on a plan (as staff would), for tests that need more than Free allows."""
+    from shared.billing import services as billing_services
+
+    staff = UserFactory(is_staff=True)
+    billing_services.subscription_plan_set(tenant_id=tenant.id, plan_code=code, actor=staff)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
@@ -11,7 +11,10 @@ from django.utils.text import Truncator, slugify
 from blog.cache import blog_changed
 from blog.models import Post
 from blog.rendering import markdown_render
+from blog.search import search_config
 from shared.accounts.models import User
+from shared.billing import services as billing_services
+from tenants import services as tenant_services
 
 MAX_TITLE_LENGTH = 200
 MAX_BODY_BYTES = 500_000
@@ -82,7 +85,7 @@ def _queue_search_refresh(post_id: int) -> None:
     from tasks import search as search_tasks
     from tasks.queue import enqueue_on_commit
 
-    enqueue_on_commit(search_tasks.post_search_vector_refresh, post_id)
+    enqueue_on_commit(search_tasks.post_search_vector_refresh, post_id, search_config())
 
 
 def _summary(*, excerpt: str, body_html: str) -> str:
@@ -102,9 +105,33 @@ def _check(*, title: str, body: str) -> str:
     return title
 
 
+def _check_publish_limit(post: Post) -> None:
+    """Plans limit how many posts a blog has live (published or scheduled); pages are free.
+    Raises shared.billing's LimitReached, which carries the upgrade link."""
+    if post.kind != Post.Kind.POST or post.status in _LIVE:
+        return
+    live = Post.objects.filter(kind=Post.Kind.POST, status__in=_LIVE).exclude(id=post.id)
+    billing_services.limits_check_publish(
+        tenant_id=connection.tenant.id, published_count=live.count()
+    )
+
+
+_LIVE = (Post.Status.PUBLISHED, Post.Status.SCHEDULED)
+
+
+def _note_schedule(post: Post) -> None:
+    """Tell the publisher (public schema) when this blog next has something due."""
+    if post.status == Post.Status.SCHEDULED:
+        tenant_services.publish_schedule_note(
+            tenant_id=connection.tenant.id, due_at=post.published_at
+        )
+
+
 def _apply_action(
     post: Post, *, action: Action, publish_at: datetime | None, now: datetime
 ) -> None:
+    if action in ("publish", "schedule"):
+        _check_publish_limit(post)
     if action == "publish":
         if not post.is_published:
             post.status = Post.Status.PUBLISHED
@@ -161,6 +188,7 @@ def post_create(
     action = action or ("publish" if publish else "save")
     _apply_action(post, action=action, publish_at=publish_at, now=timezone.now())
     post.save()
+    _note_schedule(post)
     _queue_search_refresh(post.id)
     blog_changed()
     return post
@@ -209,6 +237,7 @@ def post_update(
     post.search_vector = None  # stale until the task (or the periodic sweep) refreshes it
     _apply_action(post, action=action, publish_at=publish_at, now=timezone.now())
     post.save()
+    _note_schedule(post)
     _queue_search_refresh(post.id)
     blog_changed()
     return post

@@ -63,6 +63,15 @@ def blog_language_set(*, tenant: Tenant, language: str) -> None:
     tenant_routing_invalidate(tenant)
     transaction.on_commit(lambda: tenant_routing_invalidate(tenant))
     blog_changed(schema=tenant.schema_name)
+    _queue_search_rebuild(tenant.schema_name)
+
+
+def _queue_search_rebuild(schema_name: str) -> None:
+    """Vectors are built with the language's stemming: rebuild them all, in the blog's schema."""
+    from tasks import search as search_tasks
+    from tasks.queue import enqueue_on_commit
+
+    enqueue_on_commit(search_tasks.search_rebuild_tenant, schema_name=schema_name)
 
 
 def blog_settings_update(

@@ -14,6 +14,7 @@ from blog.permissions import (
     owner_required,
 )
 from blog.rendering import markdown_render
+from shared.billing.exceptions import LimitReached
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -53,7 +54,7 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
     form = PostForm(request.POST)
     if "autosave" in request.POST:
         return _autosave(form, post=post)
-    preview = None
+    preview, upgrade_url = None, None
     if form.is_valid():
         if "preview" in request.POST:
             preview = markdown_render(form.cleaned_data["body"])
@@ -66,7 +67,16 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
                 return redirect("dashboard")
             except services.PostInvalid as exc:
                 form.add_error(None, str(exc))
-    context = {"form": form, "post": post, "kind": kind, "preview": preview}
+            except LimitReached as exc:
+                form.add_error(None, str(exc))
+                upgrade_url = exc.upgrade_url
+    context = {
+        "form": form,
+        "post": post,
+        "kind": kind,
+        "preview": preview,
+        "upgrade_url": upgrade_url,
+    }
     return render(request, "blog/dashboard/edit.html", context)
 
 
@@ -78,7 +88,7 @@ def _autosave(form: PostForm, *, post: Post | None) -> HttpResponse:
         return HttpResponse("Not saved: fix the form and save.", status=400)
     try:
         services.post_update(post=post, **(_post_fields(form) | {"action": "save"}))
-    except services.PostInvalid as exc:
+    except (services.PostInvalid, LimitReached) as exc:
         return HttpResponse(str(exc), status=400)
     return HttpResponse(status=204)
 

@@ -8,14 +8,21 @@ from blog.permissions import owner_required
 from shared.accounts import selectors as account_selectors
 from shared.accounts import services as account_services
 from shared.accounts.models import Membership
+from shared.billing.exceptions import LimitReached
 from tenants.selectors import tenant_url
 
 
-def _page(request: HttpRequest, form: InviteForm, error: str | None = None) -> HttpResponse:
+def _page(
+    request: HttpRequest,
+    form: InviteForm,
+    error: str | None = None,
+    upgrade_url: str | None = None,
+) -> HttpResponse:
     tenant_id = request.tenant.id
     context = {
         "form": form,
         "error": error,
+        "upgrade_url": upgrade_url,
         "members": account_selectors.tenant_members(tenant_id=tenant_id),
         "invitations": account_selectors.invitations_pending(tenant_id=tenant_id),
         "role": request.role,
@@ -39,6 +46,8 @@ def members(request: HttpRequest) -> HttpResponse:
             return redirect("members")
         except account_services.InvitationInvalid as exc:
             form.add_error(None, str(exc))
+        except LimitReached as exc:
+            return _page(request, form, error=str(exc), upgrade_url=exc.upgrade_url)
     return _page(request, form)
 
 

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from shared.accounts.models import HandoffToken, Invitation, Membership, User
+from shared.billing import services as billing_services
+from shared.billing.exceptions import LimitReached
 
 _HANDOFF_SALT = "quire.accounts.handoff"
 
@@ -88,6 +90,12 @@ def invitation_create(
         raise InvitationInvalid("Choose a role: owner, editor or author.")
     if Membership.objects.filter(tenant_id=tenant_id, user__email__iexact=email).exists():
         raise InvitationInvalid(f"{email} is already a member of this blog.")
+    # Pending invitations count as seats: a blog cannot invite past its plan's limit.
+    seats = (
+        Membership.objects.filter(tenant_id=tenant_id).count()
+        + Invitation.objects.filter(tenant_id=tenant_id, accepted_at__isnull=True).count()
+    )
+    billing_services.limits_check_member(tenant_id=tenant_id, member_count=seats)
     with transaction.atomic():
         Invitation.objects.filter(
             tenant_id=tenant_id, email=email, accepted_at__isnull=True
@@ -125,6 +133,11 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         raise InvitationInvalid(
             f"This invitation is for {invitation.email}: log in with that address to accept it."
         )
+    members = Membership.objects.filter(tenant_id=invitation.tenant_id).count()
+    try:
+        billing_services.limits_check_member(tenant_id=invitation.tenant_id, member_count=members)
+    except LimitReached as exc:
+        raise InvitationInvalid(f"{exc} Ask the blog's owner to upgrade.") from exc
     with transaction.atomic():
         claimed = Invitation.objects.filter(id=invitation.id, accepted_at__isnull=True).update(
             accepted_at=timezone.now()

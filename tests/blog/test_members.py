@@ -2,12 +2,19 @@
 
 import re
 
+import pytest
 from django.core import mail
 
 from shared.accounts.models import Invitation, Membership
 from tests.blog.conftest import login
-from tests.conftest import add_member, host_client
+from tests.conftest import add_member, host_client, plan_set
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _on_a_plan_with_seats(tenant):
+    """The Free plan has one seat (the owner); these tests are about inviting people."""
+    plan_set(tenant, "business")
 
 
 def _invite(owner_client, email: str, role: str, capture) -> str:

@@ -57,3 +57,20 @@ def test_the_periodic_sweep_fills_vectors_missed_while_redis_was_down(celery_wor
     search_tasks.search_sweep_dispatch.delay()
     vector = wait_for(lambda: vector_of(alpha, missed.id), log=log)
     assert "miss" in vector
+
+
+def test_changing_the_blog_language_rebuilds_its_vectors(celery_worker_process):
+    from blog import services as blog_services
+
+    _proc, log = celery_worker_process
+    alpha, owner = make_blog("alpha")
+    with tenant_context(alpha):
+        post = blog_services.post_create(
+            author=owner, title="Die Häuser", body="Viele Häuser am See", action="publish"
+        )
+    connection.set_schema_to_public()
+    wait_for(lambda: vector_of(alpha, post.id), log=log)
+    assert "'häuser'" in vector_of(alpha, post.id)  # English: no German stemming
+
+    blog_services.blog_language_set(tenant=alpha, language="german")
+    wait_for(lambda: "'haus'" in (vector_of(alpha, post.id) or ""), log=log)
