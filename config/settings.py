@@ -67,6 +67,8 @@ QUIRE_FLEET_BATCH_SIZE = env.int("QUIRE_FLEET_BATCH_SIZE", default=25)
 QUIRE_HANDOFF_MAX_AGE = env.int("QUIRE_HANDOFF_MAX_AGE", default=60)
 # How long host -> tenant lookups stay in the cache (they are also invalidated on change).
 QUIRE_ROUTING_CACHE_SECONDS = env.int("QUIRE_ROUTING_CACHE_SECONDS", default=300)
+# ...and in each process for this long (a change made elsewhere takes this long to show).
+QUIRE_ROUTING_LOCAL_SECONDS = env.float("QUIRE_ROUTING_LOCAL_SECONDS", default=2.0)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -9,7 +9,6 @@ def fleet_migrate_batch(schema_names: list[str], run_id: str) -> dict[str, int]:
     """Migrate each schema of the batch in turn. Idempotent: a redelivered batch finds the
     schemas already done and applies nothing. One schema's failure does not stop the rest."""
     counts: dict[str, int] = {}
-    for name in schema_names:
-        outcome = fleet.schema_migrate(name, run_id=run_id)
+    for outcome in fleet.schemas_migrate(schema_names, run_id=run_id):
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
     return counts

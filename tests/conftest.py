@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 
 from shared.accounts.models import Membership
-from tenants import schemas, services
+from tenants import routing, schemas, services
 from tenants.routing import blog_host
 from tests.factories import PASSWORD, UserFactory
 
@@ -43,6 +43,7 @@ def pytest_runtest_teardown(item, nextitem):
 def _fresh_cache():
     """Routing and page caches live in Redis (a test database of its own): start empty."""
     cache.clear()
+    routing._local.clear()  # the per-process memo of host routes
     yield
 
 

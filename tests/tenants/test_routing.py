@@ -84,3 +84,20 @@ def test_routing_lookups_are_cached(tenant, django_assert_num_queries):
     # A page not yet in the page cache: search_path, blog settings, post list; no tenant lookup.
     with django_assert_num_queries(3):
         assert client.get("/?page=1").status_code == 200
+
+
+def test_routing_falls_back_to_the_database_when_redis_is_down(tenant, settings):
+    from tenants import routing
+
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    routing._local.clear()
+    route = routing.host_resolve("alpha.localhost")
+    assert route.tenant.schema_name == tenant.schema_name
+    assert routing.host_resolve("nosuchblog.localhost") is None
+    routing.routing_invalidate("alpha.localhost")  # does not raise either
+
+
+def test_a_suspension_reaches_this_process_at_once(tenant, tenant_client):
+    assert tenant_client.get("/").status_code == 200  # memoised in this process
+    tenant_set_status(tenant=tenant, status=Tenant.Status.SUSPENDED)
+    assert tenant_client.get("/").status_code == 403

@@ -51,9 +51,11 @@ class Command(BaseCommand):
         bar = ProgressBar(len(need), label="migrating")
         size = batch_size or settings.QUIRE_FLEET_BATCH_SIZE
         if inline:
-            for i, name in enumerate(need, 1):
-                fleet.schema_migrate(name, run_id=run_id)
-                bar.update(i)
+            done = 0
+            for batch in fleet.schema_batches(need, size):
+                fleet.schemas_migrate(batch, run_id=run_id)
+                done += len(batch)
+                bar.update(done)
         else:
             for batch in fleet.schema_batches(need, size):
                 migration_tasks.fleet_migrate_batch.apply_async(args=(batch, run_id))
