@@ -1,6 +1,7 @@
 """Full-text search: weighted vectors (title A, tags B, excerpt B, body C) built with the blog's
 language configuration, set-based rebuilds, and the reader's search query."""
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -121,8 +122,9 @@ def posts_search(*, query: str, page: int = 1, per_page: int = 10) -> SearchPage
         )
         .annotate(
             rank=SearchRank(F("search_vector"), tsquery),
+            # From the rendered HTML: ts_headline drops the tags, so no Markdown syntax shows.
             snippet=SearchHeadline(
-                "body",
+                "body_html",
                 tsquery,
                 config=config,
                 start_sel=_START,
@@ -146,5 +148,6 @@ def posts_search(*, query: str, page: int = 1, per_page: int = 10) -> SearchPage
 
 
 def _highlight(snippet: str) -> SafeString:
-    safe = escape(snippet or "")
+    text = " ".join(html.unescape(snippet or "").split())  # tags leave runs of spaces
+    safe = escape(text)
     return mark_safe(safe.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308

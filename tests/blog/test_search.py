@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from blog import search
 from blog.models import Post
+from blog.rendering import markdown_render
 from tenants.context import tenant_context
 from tenants.models import Tenant
 from tests.conftest import host_client
@@ -18,7 +19,7 @@ def add_posts(tenant, *posts, status="published"):
         for title, body, tags in posts:
             Post.objects.create(
                 title=title, slug=title.lower().replace(" ", "-"), body=body, tags=tags,
-                status=status, excerpt="",
+                status=status, excerpt="", body_html=markdown_render(body),
             )  # fmt: skip
         search.search_index_rebuild()
 
@@ -64,6 +65,15 @@ def test_drafts_and_other_blogs_are_never_found(zoo, other_tenant):
     assert "Secret pelican plan" not in html and "Bravo pelicans" not in html
     other = results(host_client(other_tenant), "pelican")
     assert "Bravo pelicans" in other and "Pelicans at dawn" not in other
+
+
+def test_snippets_show_text_not_markdown_syntax(tenant):
+    add_posts(tenant, ("Styled", "Some **bold pelican** & [a link](https://example.com)", []))
+    html = results(host_client(tenant), "pelican")
+    snippet = html.split('<p class="snippet">', 1)[1].split("</p>", 1)[0]
+    assert "**" not in snippet and "](" not in snippet
+    assert "bold <mark>pelican</mark>" in snippet
+    assert "&amp; a link" in snippet  # an ampersand, escaped once
 
 
 def test_snippets_escape_what_the_writer_typed(tenant):
