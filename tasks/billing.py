@@ -10,8 +10,8 @@ from django.db import OperationalError
 
 from config.celery import app
 from shared.billing import services as billing_services
+from tasks.queue import fan_out
 from tenants import lifecycle
-from tenants import selectors as tenant_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +33,7 @@ def billing_past_due_expire() -> int:
 @app.task(acks_late=True)
 def usage_refresh_dispatch() -> int:
     """Periodic: fan the usage count out over all blogs, one message per batch."""
-    sent = 0
-    for batch in tenant_selectors.schema_name_batches(size=USAGE_BATCH):
-        usage_refresh_batch.delay(batch)
-        sent += 1
-    return sent
+    return fan_out(usage_refresh_batch, size=USAGE_BATCH)
 
 
 @app.task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

@@ -23,3 +23,15 @@ def enqueue(task: Task, *args, schema_name: str | None = None, **kwargs) -> bool
 def enqueue_on_commit(task: Task, *args, schema_name: str | None = None, **kwargs) -> None:
     """Queue `task` once the current transaction commits (now, outside a transaction)."""
     transaction.on_commit(lambda: enqueue(task, *args, schema_name=schema_name, **kwargs))
+
+
+def fan_out(task: Task, *, size: int) -> int:
+    """Send `task(batch)` for every blog, one message per batch of `size` schema names (never
+    one message per blog at once). Returns how many messages were sent."""
+    from tenants import selectors as tenant_selectors
+
+    sent = 0
+    for batch in tenant_selectors.schema_name_batches(size=size):
+        task.delay(batch)
+        sent += 1
+    return sent

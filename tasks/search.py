@@ -6,6 +6,7 @@ from django.db import OperationalError, connection
 
 from blog import search as blog_search
 from config.celery import app
+from tasks.queue import fan_out
 from tenants import selectors as tenant_selectors
 from tenants.context import tenant_context
 
@@ -47,21 +48,13 @@ def search_rebuild_tenant() -> int:
 @app.task(acks_late=True)
 def search_sweep_dispatch() -> int:
     """Periodic: fan the stale-vector sweep out over all blogs, one message per batch."""
-    return _fan_out(search_sweep_batch)
+    return fan_out(search_sweep_batch, size=FANOUT_BATCH)
 
 
 @app.task(acks_late=True)
 def search_rebuild_dispatch() -> int:
     """Fleet-wide rebuild, fanned out in batches of schemas."""
-    return _fan_out(search_rebuild_batch)
-
-
-def _fan_out(task) -> int:
-    sent = 0
-    for batch in tenant_selectors.schema_name_batches(size=FANOUT_BATCH):
-        task.delay(batch)
-        sent += 1
-    return sent
+    return fan_out(search_rebuild_batch, size=FANOUT_BATCH)
 
 
 @app.task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
