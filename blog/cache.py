@@ -7,12 +7,12 @@ in one round trip. Keys carry the schema name and the host. Services call `blog_
 explicitly after anything readers can see changes (posts, pages, settings, navigation).
 """
 
+import logging
 import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache as once
-from functools import wraps
+from functools import lru_cache, wraps
 from hashlib import blake2b
 
 import redis
@@ -22,20 +22,26 @@ from django.http import HttpRequest, HttpResponse
 
 PAGE_SECONDS = 600
 NOT_FOUND_SECONDS = 60
+logger = logging.getLogger(__name__)
+
 _VERSION_KEY = "quire:blog:{schema}:version"
 _PAGE_KEY = "quire:blog:{schema}:page:{digest}"
 _CACHED_STATUSES = {200, 301, 404}
 _KEPT_HEADERS = ("Content-Type", "Location", "X-Frame-Options")
 
 
-@once
+@lru_cache(maxsize=4)
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+
 def _redis() -> redis.Redis:
     """One client per process, in the cache's Redis database (so `cache.clear()` empties it too).
 
     Not Django's cache API: it builds a new client object per call, which costs more than
     the round trip on a cache hit.
     """
-    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    return _client(settings.REDIS_URL)
 
 
 def blog_changed(*, schema: str | None = None) -> None:
@@ -48,9 +54,13 @@ def blog_changed(*, schema: str | None = None) -> None:
 
     def bump() -> None:
         key = _VERSION_KEY.format(schema=schema)
-        # Start from the clock, so that a version lost from Redis is never reused.
-        if not _redis().set(key, time.time_ns(), nx=True):
-            _redis().incr(key)
+        try:
+            # Start from the clock, so that a version lost from Redis is never reused.
+            if not _redis().set(key, time.time_ns(), nx=True):
+                _redis().incr(key)
+        except redis.RedisError:
+            # The write itself succeeded; pages cached before this expire by themselves.
+            logger.warning("page cache unreachable: could not retire %s's cached pages", schema)
 
     bump()
     transaction.on_commit(bump)
@@ -63,18 +73,31 @@ class _Lookup:
     response: HttpResponse | None
 
 
-def _lookup(request: HttpRequest) -> _Lookup:
-    """The page's key, the blog's current version and the cached response, if still valid."""
+def _cacheable_query(request: HttpRequest) -> bool:
+    """Only the page number varies a cached page: any other query string (tracking tags,
+    random cache-busters) is rendered fresh and not stored, so it cannot flood Redis."""
+    return set(request.GET.keys()) <= {"page"}
+
+
+def _lookup(request: HttpRequest) -> _Lookup | None:
+    """The page's key, the blog's current version and the cached response, if still valid.
+    None when the page is not to be cached, or Redis cannot be reached (pages stay up)."""
+    if not _cacheable_query(request):
+        return None
     schema = request.tenant.schema_name
     where = f"{request.get_host()}|{request.get_full_path()}".encode()
     key = _PAGE_KEY.format(schema=schema, digest=blake2b(where, digest_size=16).hexdigest())
     version_key = _VERSION_KEY.format(schema=schema)
-    raw_version, raw_entry = _redis().mget([version_key, key])
-    if raw_version is None:
-        version = time.time_ns()
-        if not _redis().set(version_key, version, nx=True):
-            version = int(_redis().get(version_key) or version)
-        return _Lookup(key, version, None)
+    try:
+        raw_version, raw_entry = _redis().mget([version_key, key])
+        if raw_version is None:
+            version = time.time_ns()
+            if not _redis().set(version_key, version, nx=True):
+                version = int(_redis().get(version_key) or version)
+            return _Lookup(key, version, None)
+    except redis.RedisError:
+        logger.warning("page cache unreachable: serving %s uncached", request.path)
+        return None
     version = int(raw_version)
     entry = pickle.loads(raw_entry) if raw_entry is not None else None  # noqa: S301 (our Redis)
     if entry is None or entry[0] != version:
@@ -102,7 +125,7 @@ class ReaderCacheMiddleware:
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
         ):
             request.reader_cache = _lookup(request)
-            if request.reader_cache.response is not None:
+            if request.reader_cache is not None and request.reader_cache.response is not None:
                 return request.reader_cache.response
         return self.get_response(request)
 
@@ -115,19 +138,25 @@ def reader_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        lookup = getattr(request, "reader_cache", None)
-        if lookup is None:  # not looked up by the middleware (e.g. a stale session cookie)
+        if hasattr(request, "reader_cache"):
+            lookup = request.reader_cache
+        else:  # not looked up by the middleware (e.g. a stale session cookie)
             lookup = _lookup(request)
-            if lookup.response is not None:
+            if lookup is not None and lookup.response is not None:
                 return lookup.response
         response = view(request, *args, **kwargs)
+        if lookup is None:
+            return response
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if response.status_code in _CACHED_STATUSES and not response.cookies:
             headers = {h: response[h] for h in _KEPT_HEADERS if h in response}
             timeout = NOT_FOUND_SECONDS if response.status_code == 404 else PAGE_SECONDS
             entry = (lookup.version, response.status_code, headers, response.content)
-            _redis().set(lookup.key, pickle.dumps(entry), ex=timeout)
+            try:
+                _redis().set(lookup.key, pickle.dumps(entry), ex=timeout)
+            except redis.RedisError:
+                pass  # stays uncached; the reader got the page
         response["X-Cache"] = "miss"
         return response
 

@@ -1,7 +1,7 @@
 """Atom and RSS feeds of a blog (the current schema), with full post content."""
 
 from django.contrib.syndication.views import Feed
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from blog import selectors
@@ -25,6 +25,8 @@ class BlogFeed(Feed):
     feed_path = "/feed/"
 
     def get_object(self, request: HttpRequest, tag: str | None = None) -> dict:
+        if tag is not None and not tag.isprintable():
+            raise Http404("no such tag")
         settings: BlogSettings = selectors.blog_settings_get()
         return {"settings": settings, "tenant": request.tenant, "tag": tag}
 

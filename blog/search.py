@@ -17,7 +17,8 @@ from blog.models import Post
 DEFAULT_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
 REBUILD_BATCH = 2000
-_CHECKPOINT = "search:rebuild:{}"
+# Per schema and language: a rebuild for another language never resumes this one's work.
+_CHECKPOINT = "search:rebuild:{schema}:{config}"
 # ts_headline marks matches with these; everything else in the snippet is escaped.
 _START, _STOP = "\x02", "\x03"
 
@@ -67,8 +68,9 @@ def search_index_rebuild(
     was redelivered) goes on where it stopped. Safe to run twice: the UPDATE is idempotent.
     Returns the number of posts rewritten by this call.
     """
-    vector = _vector(config or search_config())
-    key = _CHECKPOINT.format(connection.schema_name)
+    config = config or search_config()
+    vector = _vector(config)
+    key = _CHECKPOINT.format(schema=connection.schema_name, config=config)
     last_id = int(cache.get(key) or 0)
     total = Post.objects.count()
     done = Post.objects.filter(id__lte=last_id).count() if last_id else 0

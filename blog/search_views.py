@@ -4,14 +4,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from blog import search, selectors
+from blog.views.reader import page_number
 
 
 def search_page(request: HttpRequest) -> HttpResponse:
     settings = selectors.blog_settings_get()
     raw = "".join(ch if ch.isprintable() else " " for ch in request.GET.get("q", ""))
     query = " ".join(raw.split())
-    raw_page = request.GET.get("page", "1")
-    page_number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 1000 else 1
+    number = page_number(request.GET.get("page", "1"), limit=1000) or 1
     context = {
         "blog": settings,
         "blog_title": settings.title or request.tenant.name,
@@ -26,12 +26,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
         )
         context["query"] = query[: search.MAX_QUERY_LENGTH]
     else:
-        result = search.posts_search(query=query, page=page_number)
+        result = search.posts_search(query=query, page=number)
         context["result"] = result
         if not result.hits:
             context["message"] = (
                 "No posts match that search. Try fewer or other words."
-                if page_number == 1
+                if number == 1
                 else "No more results."
             )
     return render(request, "blog/search.html", context)

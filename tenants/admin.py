@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
+from blog.cache import blog_changed
 from shared.accounts.models import Membership
 from shared.billing import charts
 from shared.billing import plans as plan_data
@@ -203,9 +204,10 @@ class TenantAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Tenant, form, change: bool) -> None:
         before = {name: form.initial.get(name) for name in form.changed_data}
         super().save_model(request, obj, form, change)
-        # The blog's name is part of the cached host -> tenant route.
+        # The blog's name is part of the cached host -> tenant route, and of its cached pages.
         tenant_routing_invalidate(obj)
         transaction.on_commit(lambda: tenant_routing_invalidate(obj))
+        blog_changed(schema=obj.schema_name)
         if form.changed_data:
             billing_services.audit_record(
                 actor=request.user,

@@ -245,12 +245,14 @@ def _record(outcomes: list[tuple[Outcome, int]], *, run_id: str) -> None:
     )
 
 
-def fleet_plan(names: list[str] | None = None) -> tuple[str, list[str]]:
-    """Start a run: find the schemas that need work and mark them pending. Returns
-    (run_id, schemas). Schemas that are up to date are not touched."""
+def fleet_plan(
+    names: list[str] | None = None, *, run_id: str | None = None
+) -> tuple[str, list[str]]:
+    """Start a run (or a further round of `run_id`): find the schemas that need work and mark
+    them pending. Returns (run_id, schemas). Schemas that are up to date are not touched."""
     names = fleet_schema_names() if names is None else names
     need = schemas_needing_migration(names)
-    run_id = uuid.uuid4().hex
+    run_id = run_id or uuid.uuid4().hex
     tenant_ids = dict(Tenant.objects.filter(schema_name__in=need).values_list("schema_name", "id"))
     SchemaMigration.objects.bulk_create(
         [
@@ -273,15 +275,14 @@ def fleet_plan(names: list[str] | None = None) -> tuple[str, list[str]]:
     return run_id, need
 
 
-def fleet_progress(run_id: str) -> dict[str, int]:
+def fleet_progress(run_id: str, names: list[str] | None = None) -> dict[str, int]:
+    """How many schemas of the run (or of `names` in it) are in each status."""
     from django.db.models import Count
 
-    rows = (
-        SchemaMigration.objects.filter(run_id=run_id)
-        .values("status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    rows = SchemaMigration.objects.filter(run_id=run_id)
+    if names is not None:
+        rows = rows.filter(schema_name__in=names)
+    rows = rows.values("status").annotate(n=Count("id")).order_by()
     return {row["status"]: row["n"] for row in rows}
 
 

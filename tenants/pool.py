@@ -34,6 +34,24 @@ def pool_size() -> int:
     return SpareSchema.objects.filter(migration_state=fleet.migration_state()).count()
 
 
+def _drop_stale_spares(state: str) -> None:
+    """Spares made from older migrations that no fleet run brought up to date: never claimed,
+    so drop them rather than keep them forever."""
+    while True:
+        with transaction.atomic():
+            stale = list(
+                SpareSchema.objects.select_for_update(skip_locked=True)
+                .exclude(migration_state=state)
+                .values_list("id", "schema_name")[:50]
+            )
+            if not stale:
+                return
+            for _id, name in stale:
+                schemas.schema_drop(name)
+            SpareSchema.objects.filter(id__in=[i for i, _name in stale]).delete()
+        logger.info("spare pool: dropped %d stale schema(s)", len(stale))
+
+
 def pool_fill(*, target: int | None = None) -> int:
     """Make spare schemas until the pool holds `target` usable ones. Returns how many were made.
 
@@ -47,6 +65,7 @@ def pool_fill(*, target: int | None = None) -> int:
         logger.warning("not filling the spare pool: the template schema needs migrate_fleet")
         return 0
     state = fleet.migration_state()
+    _drop_stale_spares(state)
     for _ in range(missing):
         with transaction.atomic():
             name = schemas.schema_name_new()

@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from shared.accounts import services as account_services
 from shared.accounts.models import Membership, User
 from shared.billing import services as billing_services
-from tenants import pool, schemas
+from tenants import fleet, pool, schemas
 from tenants.models import Domain, PublishSchedule, Tenant
 from tenants.routing import blog_host, routing_invalidate, tenant_routing_invalidate
 from tenants.selectors import subdomain_taken
@@ -38,10 +38,12 @@ def tenant_provision(
     try:
         with transaction.atomic():
             schema_name = pool.pool_claim()
+            behind = False
             if schema_name is None:
                 logger.warning("spare-schema pool is empty: provisioning %s inline", sub)
                 schema_name = schemas.schema_name_new()
                 schemas.schema_clone_from_template(schema_name)
+                behind = bool(fleet.schemas_needing_migration([schema_name]))
             tenant = Tenant(schema_name=schema_name, subdomain=sub, name=name.strip())
             tenant.save()
             Domain.objects.create(domain=host, tenant=tenant, is_primary=True)
@@ -57,6 +59,11 @@ def tenant_provision(
     routing_invalidate(host)
     transaction.on_commit(lambda: routing_invalidate(host))
     _refill_pool_after_commit()
+    if behind:
+        # Mid-deploy: the template is behind the code. A worker brings the new blog up to date
+        # right after commit (never inside this request).
+        logger.warning("blog %s was cloned from a template that is behind: migrating it", sub)
+        _migrate_after_commit(schema_name)
     logger.info("provisioned blog %s in schema %s", sub, schema_name)
     return tenant
 
@@ -66,6 +73,13 @@ def _refill_pool_after_commit() -> None:
     from tasks.queue import enqueue_on_commit
 
     enqueue_on_commit(provisioning_tasks.pool_refill)
+
+
+def _migrate_after_commit(schema_name: str) -> None:
+    from tasks import migrations as migration_tasks
+    from tasks.queue import enqueue_on_commit
+
+    enqueue_on_commit(migration_tasks.fleet_migrate_batch, [schema_name], "provisioning")
 
 
 def tenant_set_status(*, tenant: Tenant, status: str) -> Tenant:

@@ -25,9 +25,17 @@ def _not_found(request: HttpRequest, settings: BlogSettings | None = None) -> Ht
     return render(request, "blog/404.html", _context(request, settings), status=404)
 
 
+def page_number(raw: str, *, limit: int = 100_000) -> int | None:
+    """A page number from a query string, or None. ASCII digits only ('²'.isdigit() is True
+    but int('²') fails), and short (int() refuses over 4,300 digits)."""
+    if not (raw.isascii() and raw.isdecimal() and len(raw) <= 6):
+        return None
+    number = int(raw)
+    return number if 0 < number < limit else None
+
+
 def _page_number(request: HttpRequest) -> int | None:
-    raw = request.GET.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else None
+    return page_number(request.GET.get("page", "1"))
 
 
 def _post_list(request: HttpRequest, *, tag: str | None) -> HttpResponse:
@@ -48,6 +56,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @reader_page
 def tag_posts(request: HttpRequest, tag: str) -> HttpResponse:
+    if not tag.isprintable():  # e.g. %00: no tag has it, and PostgreSQL refuses NUL
+        return _not_found(request)
     normal = " ".join(tag.lower().split())
     if normal != tag:  # tags are stored lowercased: /tag/Python/ -> /tag/python/
         return HttpResponsePermanentRedirect(f"/tag/{quote(normal)}/")

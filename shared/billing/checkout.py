@@ -35,6 +35,8 @@ def checkout_session_create(
     }
     if not sub.plan.is_paid and sub.status != sub.Status.CANCELED:
         params["subscription_data"]["trial_period_days"] = settings.BILLING_TRIAL_DAYS
+        # Tells the webhook that this checkout opens a trial (a returning customer gets none).
+        metadata["trial"] = "1"
     if sub.stripe_customer_id:
         params["customer"] = sub.stripe_customer_id
     else:

@@ -131,9 +131,12 @@ def _checkout_completed(sub: Subscription, obj: dict, created: datetime) -> Chan
         and sub.status in (Status.TRIALING, Status.ACTIVE)
         and sub.plan.code == plan_code
     )
-    if not already_running:
+    if not already_running and _get(obj, "metadata", "trial") == "1":
         trial_end = created + timedelta(days=settings.BILLING_TRIAL_DAYS)
         changes |= {"status": Status.TRIALING, "trial_end": trial_end, "past_due_since": None}
+    elif not already_running:
+        # No trial (a returning customer): Checkout took the first payment already.
+        changes |= {"status": Status.ACTIVE, "trial_end": None, "past_due_since": None}
     return changes
 
 

@@ -54,6 +54,7 @@ def test_checkout_goes_to_stripe_with_the_plan_trial_and_blog(owner_client, tena
     assert form["client_reference_id"] == [str(tenant.id)]
     assert form["subscription_data[metadata][tenant_id]"] == [str(tenant.id)]
     assert form["subscription_data[trial_period_days]"] == ["14"]
+    assert form["subscription_data[metadata][trial]"] == ["1"]  # the webhook knows
     assert form["customer_email"] == [tenant.owner.email]
     assert form["success_url"] == ["http://alpha.localhost/dashboard/billing/?checkout=done"]
     # Nothing changes until Stripe's webhook confirms the payment.

@@ -23,16 +23,25 @@ def sub_of(tenant) -> Subscription:
     return Subscription.objects.select_related("plan").get(tenant=tenant)
 
 
-def checkout_completed(tenant, **kwargs):
+def checkout_completed(tenant, *, trial=True, **kwargs):
+    metadata = {"tenant_id": str(tenant.id), "plan": "pro"} | ({"trial": "1"} if trial else {})
     obj = {
         "id": "cs_1",
         "object": "checkout.session",
         "client_reference_id": str(tenant.id),
         "customer": "cus_1",
         "subscription": "sub_1",
-        "metadata": {"tenant_id": str(tenant.id), "plan": "pro"},
+        "metadata": metadata,
     }
     return stripe_event("checkout.session.completed", obj, **kwargs)
+
+
+def test_a_returning_customer_without_a_trial_is_active_at_once(tenant):
+    # Paid at checkout; the invoice.paid event may arrive late (or be ignored as older).
+    response = webhook_post(checkout_completed(tenant, trial=False))
+    assert response.status_code == 200
+    sub = sub_of(tenant)
+    assert (sub.plan.code, sub.status, sub.trial_end) == ("pro", "active", None)
 
 
 def test_checkout_completed_starts_the_paid_plans_trial(

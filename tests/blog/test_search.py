@@ -160,7 +160,7 @@ def test_rebuild_resumes_from_its_checkpoint_and_is_safe_twice(tenant):
     with tenant_context(tenant):
         ids = list(Post.objects.order_by("id").values_list("id", flat=True))
         Post.objects.update(search_vector=None)
-        cache.set(f"search:rebuild:{tenant.schema_name}", ids[2])  # as if killed after 3
+        cache.set(f"search:rebuild:{tenant.schema_name}:english", ids[2])  # as if killed after 3
         assert search.search_index_rebuild(batch=2) == 2
         assert Post.objects.filter(search_vector__isnull=True).count() == 3
         assert search.search_index_rebuild(batch=2) == 5  # checkpoint gone: a full run

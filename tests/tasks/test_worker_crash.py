@@ -34,7 +34,7 @@ def test_killed_worker_leaves_the_rebuild_to_be_redelivered_and_completed(tmp_pa
             batch_size=2000,
         )  # fmt: skip
     connection.set_schema_to_public()
-    checkpoint = f"search:rebuild:{blog.schema_name}"
+    checkpoint = f"search:rebuild:{blog.schema_name}:english"
     log = tmp_path / "worker.log"
 
     first = start_worker(log, queues="crashtest", **FAST_REDELIVERY)

@@ -179,6 +179,9 @@ def test_audit_log_is_visible_but_never_editable(blogs, staff):
 def test_renaming_a_blog_is_audited_and_shows_at_once(blogs, staff):
     alpha, _ = blogs
     assert host_resolve("alpha.localhost").tenant.name == "Alpha"  # the route is now cached
+    reader = host_client(alpha)
+    reader.get("/")
+    assert reader.get("/")["X-Cache"] == "hit" and b"Alpha" in reader.get("/").content
     change = f"{URL}{alpha.pk}/change/"
     data = {"name": "Alpha Renamed", "domains-TOTAL_FORMS": "1", "domains-INITIAL_FORMS": "1",
             "domains-MIN_NUM_FORMS": "0", "domains-MAX_NUM_FORMS": "1000",
@@ -189,6 +192,7 @@ def test_renaming_a_blog_is_audited_and_shows_at_once(blogs, staff):
     entry = AuditLog.objects.get(action="tenant.edit")
     assert entry.before == {"name": "Alpha"} and entry.after == {"name": "Alpha Renamed"}
     assert host_resolve("alpha.localhost").tenant.name == "Alpha Renamed"
+    assert b"Alpha Renamed" in reader.get("/").content  # cached pages were retired too
 
 
 def test_rerun_migrations_queues_only_a_schema_that_is_behind(

@@ -92,3 +92,32 @@ def test_concurrent_signups_never_share_a_spare_schema():
     assert len(names) == len(set(names)) == 8
     # Six were claimed, two made inline; none is still offered as a spare.
     assert not SpareSchema.objects.filter(schema_name__in=names).exists()
+
+
+def test_stale_spares_are_dropped_when_the_pool_is_filled(db):
+    pool.pool_fill(target=2)
+    old = list(SpareSchema.objects.values_list("schema_name", flat=True))
+    SpareSchema.objects.update(migration_state="an-older-graph")
+    assert pool.pool_fill(target=2) == 2
+    remaining = set(SpareSchema.objects.values_list("schema_name", flat=True))
+    assert remaining.isdisjoint(old)
+    assert all(schema_tables(name) == [] for name in old)  # the schemas are gone too
+
+
+def test_a_blog_cloned_from_a_template_that_is_behind_is_migrated_by_a_worker(
+    db, caplog, django_capture_on_commit_callbacks
+):
+    from tests.tenants.fleet_helpers import unapply_newest_blog_migration
+
+    unapply_newest_blog_migration("t_template")  # mid-deploy: code ahead of the template
+    with caplog.at_level(logging.WARNING, logger="tenants.services"):
+        with django_capture_on_commit_callbacks() as callbacks:
+            tenant = services.tenant_provision(subdomain="mid", name="M", owner=UserFactory())
+    assert "template that is behind" in caplog.text
+    assert fleet.schemas_needing_migration([tenant.schema_name]) == [tenant.schema_name]
+    # After commit a fleet_migrate_batch for that schema is queued; run it here.
+    from tasks import migrations as migration_tasks
+
+    assert len(callbacks) >= 2
+    migration_tasks.fleet_migrate_batch.apply(args=[[tenant.schema_name], "provisioning"])
+    assert fleet.schemas_needing_migration([tenant.schema_name]) == []

@@ -31,7 +31,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, inline: bool, batch_size: int | None, stall_timeout: float, **opts):
-        from tasks import migrations as migration_tasks
 
         started = time.monotonic()
         verbosity = opts["verbosity"]
@@ -44,12 +43,22 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"public schema migrated; {len(need)} of {total} schemas need migrations"
             )
-        if not need:
-            self._summary(run_id, total, started)
-            return
+        attempted: set[str] = set()
+        size = batch_size or settings.QUIRE_FLEET_BATCH_SIZE
+        while need:
+            self._round(need, run_id, size=size, inline=inline, stall_timeout=stall_timeout)
+            attempted |= set(need)
+            # Blogs created while this ran may come from a template that was still behind.
+            names = [n for n in fleet.fleet_schema_names() if n not in attempted]
+            run_id, need = fleet.fleet_plan(names, run_id=run_id)
+        self._summary(run_id, len(fleet.fleet_schema_names()), started)
+
+    def _round(
+        self, need: list[str], run_id: str, *, size: int, inline: bool, stall_timeout: float
+    ) -> None:
+        from tasks import migrations as migration_tasks
 
         bar = ProgressBar(len(need), label="migrating")
-        size = batch_size or settings.QUIRE_FLEET_BATCH_SIZE
         if inline:
             done = 0
             for batch in fleet.schema_batches(need, size):
@@ -59,14 +68,13 @@ class Command(BaseCommand):
         else:
             for batch in fleet.schema_batches(need, size):
                 migration_tasks.fleet_migrate_batch.apply_async(args=(batch, run_id))
-            self._wait(run_id, len(need), bar, stall_timeout)
+            self._wait(run_id, need, bar, stall_timeout)
         bar.close()
-        self._summary(run_id, total, started)
 
-    def _wait(self, run_id: str, count: int, bar: ProgressBar, stall_timeout: float) -> None:
-        finished, last_change = 0, time.monotonic()
+    def _wait(self, run_id: str, names: list[str], bar: ProgressBar, stall_timeout: float):
+        count, finished, last_change = len(names), 0, time.monotonic()
         while finished < count:
-            progress = fleet.fleet_progress(run_id)
+            progress = fleet.fleet_progress(run_id, names)
             now_finished = progress.get("done", 0) + progress.get("failed", 0)
             if now_finished != finished:
                 finished, last_change = now_finished, time.monotonic()
