@@ -10,21 +10,22 @@ from django.db import OperationalError
 
 from config.celery import app
 from shared.billing import services as billing_services
-from tasks.queue import fan_out
+from tasks.queue import RETRIED, fan_out
 from tenants import lifecycle
+from tenants import selectors as tenant_selectors
 
 logger = logging.getLogger(__name__)
 
 USAGE_BATCH = 100
 
 
-@app.task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@app.task(**RETRIED)
 def billing_trials_expire() -> int:
     """Periodic: trials that ended without payment go back to Free."""
     return billing_services.trials_expire()
 
 
-@app.task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@app.task(**RETRIED)
 def billing_past_due_expire() -> int:
     """Periodic: subscriptions past_due beyond BILLING_PAST_DUE_GRACE_DAYS go back to Free."""
     return billing_services.past_due_expire()
@@ -33,10 +34,10 @@ def billing_past_due_expire() -> int:
 @app.task(acks_late=True)
 def usage_refresh_dispatch() -> int:
     """Periodic: fan the usage count out over all blogs, one message per batch."""
-    return fan_out(usage_refresh_batch, size=USAGE_BATCH)
+    return fan_out(usage_refresh_batch, tenant_selectors.schema_name_batches(size=USAGE_BATCH))
 
 
-@app.task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@app.task(**RETRIED)
 def usage_refresh_batch(schema_names: list[str]) -> int:
     """Count posts, members and storage of each blog in the batch (idempotent)."""
     done = 0

@@ -2,12 +2,13 @@
 
 import logging
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from blog import selectors as blog_selectors
 from blog import services as blog_services
 from config.celery import app
+from tasks.queue import RETRIED, fan_out
 from tenants import selectors as tenant_selectors
 from tenants import services as tenant_services
 from tenants.context import tenant_context
@@ -20,14 +21,11 @@ BATCH = 100
 @app.task(acks_late=True)
 def publish_due_dispatch() -> int:
     """Periodic (every minute): one message per batch of blogs that have something due."""
-    sent = 0
-    for batch in tenant_selectors.due_schema_batches(now=timezone.now(), size=BATCH):
-        publish_due_batch.delay(batch)
-        sent += 1
-    return sent
+    batches = tenant_selectors.due_schema_batches(now=timezone.now(), size=BATCH)
+    return fan_out(publish_due_batch, batches)
 
 
-@app.task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@app.task(**RETRIED)
 def publish_due_batch(schema_names: list[str]) -> int:
     """Publish what is due in each blog of the batch. Running it twice publishes nothing twice:
     only posts still `scheduled` are published."""

@@ -2,11 +2,22 @@
 the broker is down. Whatever was not queued is picked up by a periodic sweep."""
 
 import logging
+from collections.abc import Iterable
 
 from celery import Task
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 logger = logging.getLogger(__name__)
+
+# The retry policy of idempotent tasks: redelivered if a worker dies (acks_late), retried
+# with backoff when the database is briefly unreachable.
+RETRIED = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+}
 
 
 def enqueue(task: Task, *args, schema_name: str | None = None, **kwargs) -> bool:
@@ -25,13 +36,11 @@ def enqueue_on_commit(task: Task, *args, schema_name: str | None = None, **kwarg
     transaction.on_commit(lambda: enqueue(task, *args, schema_name=schema_name, **kwargs))
 
 
-def fan_out(task: Task, *, size: int) -> int:
-    """Send `task(batch)` for every blog, one message per batch of `size` schema names (never
-    one message per blog at once). Returns how many messages were sent."""
-    from tenants import selectors as tenant_selectors
-
+def fan_out(task: Task, batches: Iterable[list[str]]) -> int:
+    """Send `task(batch)` once per batch of schema names (never one message per blog at
+    once). Returns how many messages were sent."""
     sent = 0
-    for batch in tenant_selectors.schema_name_batches(size=size):
+    for batch in batches:
         task.delay(batch)
         sent += 1
     return sent
