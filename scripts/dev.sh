@@ -136,6 +136,21 @@ ensure_chromium() {
 # running `make run` (whose worker would otherwise take the tests' tasks).
 redis_db() { local base=${REDIS_URL%/}; base=${base%/[0-9]*}; echo "$base/$1"; }
 
+# Test runs on one machine (two checkouts, two terminals) must not share a test database or
+# Redis databases: each run holds an exclusive lock on one of 7 slots for as long as it runs,
+# and slot N uses the database test_quire_N and Redis databases 2+2N (cache) and 3+2N (broker).
+# Redis databases 0 and 1 stay for `make run`.
+take_test_slot() {
+  local dir=${TMPDIR:-/tmp}/quire-test-slots
+  mkdir -p "$dir"
+  for slot in 0 1 2 3 4 5 6; do
+    exec {SLOT_FD}>"$dir/$slot.lock"
+    if flock -n "$SLOT_FD"; then TEST_SLOT=$slot; return; fi
+    exec {SLOT_FD}>&-
+  done
+  die "seven test runs are already running on this machine; wait for one to finish"
+}
+
 bootstrap() {
   ensure_venv
   trap stop_started EXIT
@@ -164,10 +179,13 @@ case $MODE in
   test)
     bootstrap
     ensure_chromium
+    take_test_slot
     export REDIS_URL
-    REDIS_URL=$(redis_db 10)
+    REDIS_URL=$(redis_db $((2 + 2 * TEST_SLOT)))
     export CELERY_BROKER_URL
-    CELERY_BROKER_URL=$(redis_db 11)
+    CELERY_BROKER_URL=$(redis_db $((3 + 2 * TEST_SLOT)))
+    export QUIRE_TEST_DATABASE="test_quire_$TEST_SLOT"
+    log "test slot $TEST_SLOT: database $QUIRE_TEST_DATABASE, Redis databases $((2 + 2 * TEST_SLOT)) and $((3 + 2 * TEST_SLOT))"
     export DJANGO_DEBUG=0
     log "ruff check"
     .venv/bin/ruff check .

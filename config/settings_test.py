@@ -1,0 +1,16 @@
+"""Settings for the test suite: production settings with a fast password hasher.
+
+PBKDF2 at its production cost is most of the suite's time; tests need hashes, not slow ones.
+`tests/accounts/test_password_hashing.py` proves `config.settings` keeps the real hasher.
+The test database's name comes from `QUIRE_TEST_DATABASE` (set per run by scripts/dev.sh), so
+two `make test` runs on one machine never share a database.
+"""
+
+from config.settings import *  # noqa: F403
+from config.settings import DATABASES, env
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+_test_name = env("QUIRE_TEST_DATABASE", default="")
+if _test_name:
+    DATABASES["default"]["TEST"] = {"NAME": _test_name}
