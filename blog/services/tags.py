@@ -4,7 +4,7 @@ from django.db import transaction
 
 from blog.cache import blog_changed
 from blog.models import Post
-from blog.services.posts import _queue_search_refresh, tags_parse
+from blog.services.posts import PostInvalid, _queue_search_refresh, tags_parse
 
 
 def tags_merge(*, sources: list[str], target: str) -> int:
@@ -14,7 +14,7 @@ def tags_merge(*, sources: list[str], target: str) -> int:
     """
     (target,) = tags_parse([target]) or ("",)
     if not target:
-        raise ValueError("Give the new tag name.")
+        raise PostInvalid("Give the new tag name.")
     sources = [s for s in tags_parse(sources) if s != target]
     if not sources:
         return 0
