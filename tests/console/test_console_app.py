@@ -119,3 +119,29 @@ def test_an_invitation_email_that_fails_is_logged_not_silenced(
     (record,) = [r for r in caplog.records if "invitation email" in r.getMessage()]
     assert "new@example.org" in record.getMessage()
     assert record.exc_info and isinstance(record.exc_info[1], ConnectionRefusedError)
+
+
+@pytest.mark.parametrize(
+    "app, name", [("console", "0001_initial"), ("billing", "0003_auditlog_moves_to_console")]
+)
+@pytest.mark.parametrize("backwards", [False, True])
+def test_the_move_runs_no_sql_either_way(db, app, name, backwards):
+    """The AuditLog move is state only: `sqlmigrate` finds not one statement to run, forwards
+    or backwards, so the table, its rows, indexes, keys and trigger are untouched."""
+    assert _sql_statements("billing", "0002_auditlog_append_only", backwards)  # the control
+    assert _sql_statements(app, name, backwards) == []
+
+
+def _sql_statements(app: str, name: str, backwards: bool) -> list[str]:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("sqlmigrate", app, name, backwards=backwards, stdout=out)
+    assert "Raw Python operation" not in out.getvalue()
+    return [
+        line
+        for line in out.getvalue().splitlines()
+        if line.strip() and not line.startswith("--") and line.strip() not in ("BEGIN;", "COMMIT;")
+    ]
