@@ -108,6 +108,11 @@ ACTIONS: dict[str, ConsoleAction] = {
 }  # fmt: skip
 
 
+def _reason_suffix(after: dict) -> str:
+    reason = (after or {}).get("reason")
+    return f" · “{reason}”" if reason else ""
+
+
 class ConsoleActionForm(forms.Form):
     """The confirmation page's form: a reason (required where the action says so), a plan."""
 
@@ -252,8 +257,8 @@ class TenantAdmin(admin.ModelAdmin):
         return (
             format_html_join(
                 "",
-                "<div>{} · {} · {}</div>",
-                ((e.created_at, e.actor_label, e.action) for e in entries),
+                "<div>{} · {} · {}{}</div>",
+                ((e.created_at, e.actor_label, e.action, _reason_suffix(e.after)) for e in entries),
             )
             or "-"
         )

@@ -104,6 +104,10 @@ def test_the_blog_page_links_to_the_blog_and_offers_the_actions_for_its_status(m
     doc = parse(staff.get(f"/admin/tenants/tenant/{alpha.pk}/change/"))
     buttons = {i.get("value") for i in doc.iter("input") if i.get("name") == "action"}
     assert "reactivate" in buttons and "suspend" not in buttons and "undelete" not in buttons
+    assert (
+        "tenant.suspend · “Chargeback”"
+        in staff.get(f"/admin/tenants/tenant/{alpha.pk}/change/").content.decode()
+    )
 
 
 def test_an_action_that_does_not_apply_says_so_per_blog(make_blog, staff):
