@@ -83,11 +83,12 @@ def _slug_chosen(raw: str, *, exclude_id: int | None) -> str:
     return slug
 
 
-def _queue_search_refresh(post_id: int) -> None:
+def _queue_search_refresh(post_id: int, *, tenant: Tenant) -> None:
     from tasks import search as search_tasks
     from tasks.queue import enqueue_on_commit
 
-    enqueue_on_commit(search_tasks.post_search_vector_refresh, post_id, search_config())
+    config = search_config(tenant=tenant)
+    enqueue_on_commit(search_tasks.post_search_vector_refresh, post_id, config)
 
 
 def _summary(*, excerpt: str, body_html: str) -> str:
@@ -189,7 +190,7 @@ def post_create(
     )
     post.save()
     _note_schedule(post, tenant_id=tenant.id)
-    _queue_search_refresh(post.id)
+    _queue_search_refresh(post.id, tenant=tenant)
     blog_changed()
     return post
 
@@ -238,7 +239,7 @@ def post_update(
     )
     post.save()
     _note_schedule(post, tenant_id=tenant.id)
-    _queue_search_refresh(post.id)
+    _queue_search_refresh(post.id, tenant=tenant)
     blog_changed()
     return post
 

@@ -169,7 +169,9 @@ def tags(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             changed = services.tags_merge(
-                sources=form.cleaned_data["sources"], target=form.cleaned_data["target"]
+                tenant=request.tenant,
+                sources=form.cleaned_data["sources"],
+                target=form.cleaned_data["target"],
             )
             form = TagMergeForm()
         except ApplicationError as exc:
