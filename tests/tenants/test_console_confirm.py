@@ -117,3 +117,13 @@ def test_an_action_that_does_not_apply_says_so_per_blog(make_blog, staff):
     body = response.content.decode()
     assert "alpha is already deleted." in body and "Deleted 1 blog(s)." in body
     assert status_of(bravo) == "deleted"
+
+
+def test_bad_confirmation_input_is_a_message_not_a_change(make_blog, staff):
+    alpha = make_blog("alpha")
+    base = {"action": "change_plan", "_selected_action": [alpha.pk], "confirm": "yes"}
+    page = staff.post(ACTIONS_URL, base | {"plan": "gold", "reason": "x"})
+    assert page.status_code == 200 and "Select a valid choice" in page.content.decode()
+    page = staff.post(ACTIONS_URL, base | {"plan": "pro", "reason": "x" * 1001})
+    assert page.status_code == 200 and "at most 1000 characters" in page.content.decode()
+    assert not AuditLog.objects.exists()

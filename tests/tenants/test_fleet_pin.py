@@ -6,6 +6,7 @@ to date by the fleet, the other by `migrate_schemas`; their catalogs must be ide
 import django
 import pytest
 from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -95,3 +96,5 @@ def test_an_unverified_django_fails_loudly(monkeypatch):
     assert problem.id == "tenants.E001" and "Django 6.0.0" in problem.msg
     with pytest.raises(fleet.DjangoVersionUnverified, match="verified on Django 5.2.x"):
         fleet._executor()
+    with pytest.raises(SystemCheckError, match="tenants.E001"):  # startup refuses too
+        call_command("check")
