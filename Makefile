@@ -1,5 +1,5 @@
 # The two commands a new user needs. Everything else is set up by scripts/dev.sh.
-.PHONY: run test lint bench
+.PHONY: run test lint
 
 run:
 	@bash scripts/dev.sh run

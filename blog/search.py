@@ -13,6 +13,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from blog.models import Post
+from tenants.models import Tenant
 
 DEFAULT_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -23,9 +24,9 @@ _CHECKPOINT = "search:rebuild:{schema}:{config}"
 _START, _STOP = "\x02", "\x03"
 
 
-def search_config() -> str:
-    """The current blog's text search configuration (its language)."""
-    return getattr(connection.tenant, "language", None) or DEFAULT_CONFIG
+def search_config(*, tenant: Tenant) -> str:
+    """The blog's text search configuration (its language)."""
+    return getattr(tenant, "language", None) or DEFAULT_CONFIG
 
 
 def _vector(config: str) -> SearchVector:
@@ -38,15 +39,15 @@ def _vector(config: str) -> SearchVector:
     )
 
 
-def post_search_vector_refresh(*, post_id: int, config: str | None = None) -> bool:
+def post_search_vector_refresh(*, post_id: int, config: str) -> bool:
     """Fill one post's vector. Idempotent; False when the post no longer exists."""
-    vector = _vector(config or search_config())
+    vector = _vector(config)
     return Post.objects.filter(id=post_id).update(search_vector=vector) == 1
 
 
-def stale_search_vectors_refresh(*, config: str | None = None, batch: int = 500) -> int:
+def stale_search_vectors_refresh(*, config: str, batch: int = 500) -> int:
     """Fill every missing vector of the current schema, `batch` rows per statement."""
-    vector, done = _vector(config or search_config()), 0
+    vector, done = _vector(config), 0
     while True:
         ids = list(
             Post.objects.filter(search_vector__isnull=True).values_list("id", flat=True)[:batch]
@@ -58,7 +59,7 @@ def stale_search_vectors_refresh(*, config: str | None = None, batch: int = 500)
 
 def search_index_rebuild(
     *,
-    config: str | None = None,
+    config: str,
     batch: int = REBUILD_BATCH,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
@@ -68,7 +69,6 @@ def search_index_rebuild(
     was redelivered) goes on where it stopped. Safe to run twice: the UPDATE is idempotent.
     Returns the number of posts rewritten by this call.
     """
-    config = config or search_config()
     vector = _vector(config)
     key = _CHECKPOINT.format(schema=connection.schema_name, config=config)
     last_id = int(cache.get(key) or 0)
@@ -112,10 +112,10 @@ class SearchPage:
     has_next: bool
 
 
-def posts_search(*, query: str, page: int = 1, per_page: int = 10) -> SearchPage:
+def posts_search(*, tenant: Tenant, query: str, page: int = 1, per_page: int = 10) -> SearchPage:
     """Published posts matching a web-search style query (quoted phrases, `or`, `-word`),
     best first, with highlighted snippets. The query must already be checked for length."""
-    config = search_config()
+    config = search_config(tenant=tenant)
     tsquery = SearchQuery(query, search_type="websearch", config=config)
     offset = (page - 1) * per_page
     rows = list(

@@ -26,7 +26,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         )
         context["query"] = query[: search.MAX_QUERY_LENGTH]
     else:
-        result = search.posts_search(query=query, page=number)
+        result = search.posts_search(tenant=request.tenant, query=query, page=number)
         context["result"] = result
         if not result.hits:
             context["message"] = (

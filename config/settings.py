@@ -17,7 +17,6 @@ SECRET_KEY = env("SECRET_KEY")
 
 # The platform's root domain: `example.com` serves the public site, `<sub>.example.com` a blog.
 PLATFORM_DOMAIN = env("PLATFORM_DOMAIN", default="localhost").lower().strip(".")
-PORT = env.int("PORT", default=8000)
 # How links to the platform and blogs are written outside a request (emails, commands).
 QUIRE_PUBLIC_SCHEME = env("QUIRE_PUBLIC_SCHEME", default="http")
 QUIRE_PUBLIC_PORT = env("QUIRE_PUBLIC_PORT", default="")
@@ -30,6 +29,7 @@ SHARED_APPS = [
     "tenants",
     "shared.accounts",
     "shared.signup",
+    "shared.console",
     "shared.billing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "shared.errors.ApplicationErrorMiddleware",
 ]
 
 TEMPLATES = [

@@ -13,6 +13,7 @@ from shared.billing import services as billing_services
 from tasks.queue import RETRIED, fan_out
 from tenants import lifecycle
 from tenants import selectors as tenant_selectors
+from tenants import usage as tenant_usage
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def usage_refresh_batch(schema_names: list[str]) -> int:
     done = 0
     for schema_name in schema_names:
         try:
-            done += billing_services.usage_refresh(schema_name=schema_name) is not None
+            done += tenant_usage.usage_refresh(schema_name=schema_name) is not None
         except OperationalError:
             raise
         except Exception:  # one broken schema must not stop the batch

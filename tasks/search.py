@@ -21,15 +21,20 @@ def post_search_vector_refresh(post_id: int, config: str | None = None) -> bool:
 
     `config` is the blog's language when the post was saved (the worker's cached tenant may be
     up to a minute old)."""
-    return blog_search.post_search_vector_refresh(post_id=post_id, config=config)
+    return blog_search.post_search_vector_refresh(post_id=post_id, config=config or _language())
+
+
+def _language() -> str:
+    """The current schema's blog language, read afresh (task entry points only)."""
+    language = tenant_selectors.tenant_language(schema_name=connection.schema_name)
+    return language or blog_search.DEFAULT_CONFIG
 
 
 @app.task(**RETRIED | {"soft_time_limit": 1800, "time_limit": 1900})
 def search_rebuild_tenant() -> int:
     """Rewrite every vector of the current tenant (resumable; safe to run twice). The language
     is read afresh: this task is what runs after a blog changes it."""
-    language = tenant_selectors.tenant_language(schema_name=connection.schema_name)
-    return blog_search.search_index_rebuild(config=language)
+    return blog_search.search_index_rebuild(config=_language())
 
 
 @app.task(acks_late=True)
@@ -50,7 +55,8 @@ def search_sweep_batch(schema_names: list[str]) -> int:
     fixed = 0
     for tenant in tenant_selectors.tenants_by_schema(schema_names=schema_names):
         with tenant_context(tenant):
-            fixed += blog_search.stale_search_vectors_refresh()
+            config = blog_search.search_config(tenant=tenant)
+            fixed += blog_search.stale_search_vectors_refresh(config=config)
     if fixed:
         logger.info("search sweep filled %d vectors in %d schemas", fixed, len(schema_names))
     return fixed
@@ -61,5 +67,7 @@ def search_rebuild_batch(schema_names: list[str]) -> int:
     rewritten = 0
     for tenant in tenant_selectors.tenants_by_schema(schema_names=schema_names):
         with tenant_context(tenant):
-            rewritten += blog_search.search_index_rebuild()
+            rewritten += blog_search.search_index_rebuild(
+                config=blog_search.search_config(tenant=tenant)
+            )
     return rewritten

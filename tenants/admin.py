@@ -1,27 +1,36 @@
 """The platform console: Django admin for blogs, with audited staff actions and a dashboard.
 
 Staff only, root domain only (blog hosts have no admin URLs). Every action goes through a
-service in tenants.lifecycle or shared.billing.services, which writes the AuditLog.
+service in tenants.lifecycle or shared.billing.services, which writes the audit log
+(shared.console). Every action, from the list or from a blog's page, first shows a
+confirmation page asking for a reason (required to suspend or delete).
 """
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from blog.cache import blog_changed
 from shared.accounts.models import Membership
-from shared.billing import charts
 from shared.billing import plans as plan_data
 from shared.billing import selectors as billing_selectors
 from shared.billing import services as billing_services
 from shared.billing.models import Subscription
-from tenants import lifecycle
+from shared.console import charts
+from shared.console import selectors as console_selectors
+from shared.console.services import audit_log_record
+from shared.errors import ApplicationError, error_message
+from tenants import fleet, lifecycle
+from tenants import selectors as tenant_selectors
 from tenants.models import Domain, Tenant
 from tenants.routing import tenant_routing_invalidate
 
@@ -60,12 +69,73 @@ class BillingStatusFilter(admin.SimpleListFilter):
         return queryset.filter(subscription__status=value) if value else queryset
 
 
-class TenantActionForm(ActionForm):
+PLAN_CHOICES = [(c, d["name"]) for c, d in plan_data.PLAN_DEFAULTS.items()]
+Status = Tenant.Status
+
+
+@dataclass(frozen=True)
+class ConsoleAction:
+    """A staff action: its wording, what it asks for, and which blogs it applies to."""
+
+    title: str  # "Suspend"
+    done: str  # "Suspended"
+    reason_required: bool
+    applies_to: tuple[str, ...]  # blog statuses that show its button on the blog's page
+    needs_plan: bool = False
+    danger: bool = False
+
+
+ACTIONS: dict[str, ConsoleAction] = {
+    "suspend": ConsoleAction(
+        "Suspend", "Suspended", True, (Status.ACTIVE,), danger=True
+    ),
+    "reactivate": ConsoleAction("Reactivate", "Reactivated", False, (Status.SUSPENDED,)),
+    "change_plan": ConsoleAction(
+        "Change plan", "Changed the plan of", False, (Status.ACTIVE, Status.SUSPENDED),
+        needs_plan=True,
+    ),
+    "rerun_migrations": ConsoleAction(
+        "Re-run migrations", "Checked the migrations of", False,
+        (Status.ACTIVE, Status.SUSPENDED),
+    ),
+    "rebuild_search": ConsoleAction(
+        "Rebuild search", "Queued a search rebuild for", False, (Status.ACTIVE, Status.SUSPENDED)
+    ),
+    "soft_delete": ConsoleAction(
+        "Delete", "Deleted", True, (Status.ACTIVE, Status.SUSPENDED), danger=True
+    ),
+    "undelete": ConsoleAction("Undelete", "Undeleted", False, (Status.DELETED,)),
+}  # fmt: skip
+
+
+def _reason_suffix(after: dict) -> str:
+    reason = (after or {}).get("reason")
+    return f" · “{reason}”" if reason else ""
+
+
+class ConsoleActionForm(forms.Form):
+    """The confirmation page's form: a reason (required where the action says so), a plan."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Kept in the audit log; for a suspension or deletion, also sent to the owner.",
+    )
     plan = forms.ChoiceField(
         required=False,
-        label="Plan (for “Change plan”)",
-        choices=[("", "---")] + [(c, d["name"]) for c, d in plan_data.PLAN_DEFAULTS.items()],
+        choices=[("", "---"), *PLAN_CHOICES],
+        error_messages={"required": "Choose a plan to move the blogs to."},
     )
+
+    def __init__(self, *args, action: ConsoleAction, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+        self.fields["reason"].required = action.reason_required
+        if action.needs_plan:
+            self.fields["plan"].required = True
+        else:
+            del self.fields["plan"]
 
 
 @admin.register(Tenant)
@@ -85,7 +155,8 @@ class TenantAdmin(admin.ModelAdmin):
         ("Operations", {"fields": ["fleet_migration_status", "deleted_at", "audit_trail"]}),
     ]
     inlines = [DomainInline]
-    action_form = TenantActionForm
+    change_form_template = "admin/tenants/tenant/change_form.html"
+    change_list_template = "admin/tenants/tenant/change_list.html"
     actions = [
         "suspend", "reactivate", "change_plan", "rerun_migrations", "rebuild_search",
         "soft_delete", "undelete",
@@ -168,7 +239,7 @@ class TenantAdmin(admin.ModelAdmin):
 
     @admin.display(description="Last fleet migration")
     def fleet_migration_status(self, obj: Tenant) -> str:
-        last = billing_selectors.last_migration_for(schema_name=obj.schema_name)
+        last = console_selectors.last_migration_for(schema_name=obj.schema_name)
         if last is None:
             return "no fleet migration has touched this blog yet"
         return format_html(
@@ -182,12 +253,12 @@ class TenantAdmin(admin.ModelAdmin):
 
     @admin.display(description="Audit log (latest)")
     def audit_trail(self, obj: Tenant) -> str:
-        entries = billing_selectors.audit_for_tenant(tenant_id=obj.id, limit=10)
+        entries = console_selectors.audit_for_tenant(tenant_id=obj.id, limit=10)
         return (
             format_html_join(
                 "",
-                "<div>{} · {} · {}</div>",
-                ((e.created_at, e.actor_label, e.action) for e in entries),
+                "<div>{} · {} · {}{}</div>",
+                ((e.created_at, e.actor_label, e.action, _reason_suffix(e.after)) for e in entries),
             )
             or "-"
         )
@@ -209,87 +280,145 @@ class TenantAdmin(admin.ModelAdmin):
         transaction.on_commit(lambda: tenant_routing_invalidate(obj))
         blog_changed(schema=obj.schema_name)
         if form.changed_data:
-            billing_services.audit_record(
+            audit_log_record(
                 actor=request.user,
                 action="tenant.edit",
-                tenant_id=obj.id,
+                tenant=obj,
                 before=before,
                 after={name: form.cleaned_data.get(name) for name in form.changed_data},
             )
 
-    # --- actions --------------------------------------------------------------------------
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        tenant = self.get_object(request, object_id)
+        extra = {}
+        if tenant is not None:
+            extra = {
+                "blog_url": tenant_selectors.tenant_url(tenant=tenant, request=request),
+                "console_actions": [
+                    (name, action) for name, action in ACTIONS.items()
+                    if tenant.status in action.applies_to
+                ],
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            }  # fmt: skip
+        return super().change_view(request, object_id, form_url, extra | (extra_context or {}))
 
-    @admin.action(description="Suspend selected blogs")
-    def suspend(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
-        self._each(request, queryset, "Suspended", lifecycle.tenant_status_change,
-                   status=Tenant.Status.SUSPENDED)  # fmt: skip
+    # --- actions: each shows a confirmation page first -----------------------------------
 
-    @admin.action(description="Reactivate selected blogs")
-    def reactivate(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
-        self._each(request, queryset, "Reactivated", lifecycle.tenant_status_change,
-                   status=Tenant.Status.ACTIVE)  # fmt: skip
+    @admin.action(description="Suspend selected blogs…")
+    def suspend(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> HttpResponse:
+        return self._confirm_then_run(request, queryset, "suspend")
 
-    @admin.action(description="Change plan of selected blogs (choose the plan)")
-    def change_plan(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
-        code = request.POST.get("plan", "")
-        if code not in plan_data.PLAN_DEFAULTS:
-            messages.error(request, "Choose a plan in the “Plan” box next to the action.")
-            return
-        for tenant in queryset:
-            billing_services.subscription_plan_set(
-                tenant_id=tenant.id, plan_code=code, actor=request.user
-            )
-        name = plan_data.PLAN_DEFAULTS[code]["name"]
-        messages.success(request, f"Moved {len(queryset)} blog(s) to {name}.")
+    @admin.action(description="Reactivate selected blogs…")
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> HttpResponse:
+        return self._confirm_then_run(request, queryset, "reactivate")
 
-    @admin.action(description="Re-run migrations of selected blogs")
-    def rerun_migrations(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
-        queued = 0
-        for tenant in queryset:
-            queued += lifecycle.tenant_migrations_rerun(tenant=tenant, actor=request.user)
-        messages.success(
-            request,
-            f"Queued migrations for {queued} blog(s); {len(queryset) - queued} already up to "
-            "date. Follow them under “Schema migrations”.",
-        )
+    @admin.action(description="Change plan of selected blogs…")
+    def change_plan(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> HttpResponse:
+        return self._confirm_then_run(request, queryset, "change_plan")
 
-    @admin.action(description="Rebuild search of selected blogs")
-    def rebuild_search(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
-        self._each(
-            request, queryset, "Queued a search rebuild for", lifecycle.tenant_search_rebuild
-        )
+    @admin.action(description="Re-run migrations of selected blogs…")
+    def rerun_migrations(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> HttpResponse:
+        return self._confirm_then_run(request, queryset, "rerun_migrations")
 
-    @admin.action(description="Delete selected blogs (offline now, export kept, undo in grace)")
-    def soft_delete(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
-        self._each(request, queryset, "Deleted", lifecycle.tenant_soft_delete)
+    @admin.action(description="Rebuild search of selected blogs…")
+    def rebuild_search(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> HttpResponse:
+        return self._confirm_then_run(request, queryset, "rebuild_search")
 
-    @admin.action(description="Undelete selected blogs")
-    def undelete(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
-        self._each(request, queryset, "Undeleted", lifecycle.tenant_undelete)
+    @admin.action(description="Delete selected blogs… (offline now, export kept, undo in grace)")
+    def soft_delete(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> HttpResponse:
+        return self._confirm_then_run(request, queryset, "soft_delete")
 
-    def _each(self, request: HttpRequest, queryset: QuerySet[Tenant], done: str, service,
-              **kwargs) -> None:  # fmt: skip
-        count = 0
-        for tenant in queryset:
-            try:
-                service(tenant=tenant, actor=request.user, **kwargs)
-            except ValueError as exc:
-                messages.error(request, f"{tenant.subdomain}: {exc}")
-                continue
-            count += 1
-        if count:
-            messages.success(request, f"{done} {count} blog(s).")
+    @admin.action(description="Undelete selected blogs…")
+    def undelete(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> HttpResponse:
+        return self._confirm_then_run(request, queryset, "undelete")
+
+    def _service_for(
+        self, name: str, request: HttpRequest, data: dict
+    ) -> Callable[[Tenant], object]:
+        """One call of the service behind action `name` for one blog."""
+        actor, reason = request.user, data.get("reason", "")
+        services: dict[str, Callable[[Tenant], object]] = {
+            "suspend": lambda t: lifecycle.tenant_status_change(
+                tenant=t, status=Status.SUSPENDED, actor=actor, reason=reason
+            ),
+            "reactivate": lambda t: lifecycle.tenant_status_change(
+                tenant=t, status=Status.ACTIVE, actor=actor, reason=reason
+            ),
+            "change_plan": lambda t: billing_services.subscription_plan_set(
+                tenant_id=t.id, plan_code=data.get("plan", ""), actor=actor, reason=reason
+            ),
+            "rerun_migrations": lambda t: lifecycle.tenant_migrations_rerun(
+                tenant=t, actor=actor, reason=reason
+            ),
+            "rebuild_search": lambda t: lifecycle.tenant_search_rebuild(
+                tenant=t, actor=actor, reason=reason
+            ),
+            "soft_delete": lambda t: lifecycle.tenant_soft_delete(
+                tenant=t, actor=actor, reason=reason
+            ),
+            "undelete": lambda t: lifecycle.tenant_undelete(tenant=t, actor=actor, reason=reason),
+        }
+        return services[name]
+
+    def _confirm_then_run(
+        self, request: HttpRequest, queryset: QuerySet[Tenant], name: str
+    ) -> HttpResponse:
+        """Django's delete-confirmation pattern: the first POST (from the action menu or a
+        blog's button) shows what will happen and asks for the reason; the confirming POST
+        runs the service for each blog. Errors a person can act on (ApplicationError) are
+        shown per blog; anything else is a bug and propagates."""
+        action = ACTIONS[name]
+        confirming = request.POST.get("confirm") == "yes"
+        form = ConsoleActionForm(request.POST if confirming else None, action=action)
+        tenants = list(queryset.order_by("subdomain"))
+        from_change = request.POST.get("from_change") == "1" and len(tenants) == 1
+        if confirming and form.is_valid():
+            run = self._service_for(name, request, form.cleaned_data)
+            done = 0
+            for tenant in tenants:
+                try:
+                    result = run(tenant)
+                except ApplicationError as exc:
+                    error_message(request, exc, prefix=f"{tenant.subdomain}: ")
+                    continue
+                done += result is not False  # rerun_migrations: False = already up to date
+            if name == "rerun_migrations":
+                messages.success(
+                    request,
+                    f"Queued migrations for {done} blog(s); {len(tenants) - done} already up to "
+                    "date. Follow them under “Schema migrations”.",
+                )
+            elif name == "change_plan" and done:
+                plan = plan_data.PLAN_DEFAULTS[form.cleaned_data["plan"]]["name"]
+                messages.success(request, f"Moved {done} blog(s) to {plan}.")
+            elif done:
+                messages.success(request, f"{action.done} {done} blog(s).")
+            if from_change:
+                url = reverse("admin:tenants_tenant_change", args=[tenants[0].pk])
+                return HttpResponseRedirect(url)
+            return HttpResponseRedirect(reverse("admin:tenants_tenant_changelist"))
+        context = self.admin_site.each_context(request) | {
+            "title": f"{action.title}: are you sure?",
+            "opts": self.model._meta,
+            "action_name": name,
+            "action": action,
+            "tenants": tenants,
+            "form": form,
+            "from_change": from_change,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/tenants/tenant/action_confirmation.html", context)
 
     # --- dashboard ------------------------------------------------------------------------
 
     def console_view(self, request: HttpRequest) -> HttpResponse:
-        signups = billing_selectors.signups_per_day(days=30)
+        signups = console_selectors.signups_per_day(days=30)
         mrr = billing_selectors.mrr_cents()
         context = self.admin_site.each_context(request) | {
             "title": "Platform console",
             "mrr": mrr / 100,
-            "pool_size": billing_selectors.pool_size(),
-            "failed_migrations": billing_selectors.failed_migrations_count(),
+            "pool_size": console_selectors.spare_pool_size(migration_state=fleet.migration_state()),
+            "failed_migrations": console_selectors.failed_migrations_count(),
             "charts": [
                 charts.bar_chart_svg(
                     title="Signups per day (30 days)",
@@ -302,7 +431,7 @@ class TenantAdmin(admin.ModelAdmin):
                 ),
                 charts.bar_chart_svg(
                     title="Schemas by last fleet-migration status",
-                    bars=billing_selectors.migrations_by_status(),
+                    bars=console_selectors.migrations_by_status(),
                 ),
             ],
         }

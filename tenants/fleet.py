@@ -6,6 +6,12 @@
   keeps two runs off the same schema, and records the outcome in `SchemaMigration`.
 - The migration graph is read from disk once per process (`migration_loader`), not once per
   schema as `migrate_schemas` does.
+
+The fast path (`_executor`, `_prepared_steps`) builds a MigrationExecutor through `__new__`
+and calls its private `_create_project_state`. It is verified on Django `VERIFIED_DJANGO`
+only: `tests/tenants/test_fleet_pin.py` compares the schema it makes with `migrate_schemas`'
+for every migration in the tree. Any other Django fails loudly (a system check at startup,
+and `DjangoVersionUnverified` on first use) until that test is re-run and the pin moved.
 """
 
 import hashlib
@@ -16,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+import django
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -29,6 +36,31 @@ from tenants.models import SchemaMigration, SpareSchema, Tenant
 logger = logging.getLogger(__name__)
 
 CHECK_CHUNK = 500
+VERIFIED_DJANGO = (5, 2)
+
+
+class DjangoVersionUnverified(RuntimeError):
+    pass
+
+
+def django_version_problem() -> str | None:
+    """Why the fast path must not run on this Django, or None when it was verified on it."""
+    if tuple(django.VERSION[:2]) == VERIFIED_DJANGO:
+        return None
+    found = ".".join(str(part) for part in django.VERSION[:3])
+    verified = ".".join(map(str, VERIFIED_DJANGO))
+    return (
+        f"tenants.fleet uses private Django migration APIs (MigrationExecutor.__new__, "
+        f"_create_project_state) verified on Django {verified}.x only; this is Django {found}. "
+        "Run tests/tenants/test_fleet_pin.py on this version and, if it passes, move "
+        "tenants.fleet.VERIFIED_DJANGO."
+    )
+
+
+def django_version_check() -> None:
+    problem = django_version_problem()
+    if problem:
+        raise DjangoVersionUnverified(problem)
 
 
 @lru_cache(maxsize=1)
@@ -94,6 +126,7 @@ def schemas_needing_migration(names: Iterable[str]) -> list[str]:
 
 def _executor() -> MigrationExecutor:
     """An executor for the current schema that reuses the process's migration graph."""
+    django_version_check()
     loader = migration_loader()
     if any(m.replaces for m in loader.disk_migrations.values()):
         return MigrationExecutor(connection)  # squashed migrations depend on what is applied

@@ -14,8 +14,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from shared.accounts import selectors as account_selectors
 from shared.accounts.models import User
-from shared.billing import services as billing_services
+from shared.console.services import audit_log_record
+from shared.errors import ApplicationError, Conflict
 from tenants import fleet, schemas, services
 from tenants.context import schema_context
 from tenants.models import Domain, Tenant
@@ -26,8 +28,43 @@ logger = logging.getLogger(__name__)
 Status = Tenant.Status
 
 
-class CannotUndelete(ValueError):
+class CannotUndelete(Conflict):
     pass
+
+
+class ReasonRequired(ApplicationError):
+    pass
+
+
+class WrongStatus(Conflict):
+    """The blog is not in a state this action applies to (already deleted, not deleted...)."""
+
+
+def _reason_check(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired(f"Give a reason to {what}: it is logged and sent to the owner.")
+    if len(reason) > 1000:
+        raise ReasonRequired("Keep the reason under 1,000 characters.")
+    return reason
+
+
+def _owner_notify(*, tenant: Tenant, subject: str, body: str) -> None:
+    """Email the blog's owner after commit. A failed email never undoes the action: it is
+    logged (logger.exception)."""
+    from django.core.mail import get_connection, send_mail
+
+    owner_email = account_selectors.tenant_owner_email(tenant_id=tenant.id)
+    if owner_email is None:
+        return
+
+    def send() -> None:
+        try:
+            send_mail(subject, body, None, [owner_email], connection=get_connection(timeout=10))
+        except Exception:  # SMTP errors are many; the action itself is committed
+            logger.exception("could not email %s about %s", owner_email, subject)
+
+    transaction.on_commit(send)
 
 
 def _state(tenant: Tenant) -> dict:
@@ -37,21 +74,34 @@ def _state(tenant: Tenant) -> dict:
     }
 
 
-def tenant_status_change(*, tenant: Tenant, status: str, actor: User) -> Tenant:
-    """Suspend or reactivate a blog, audited. Deleting has its own service (it exports)."""
+def tenant_status_change(*, tenant: Tenant, status: str, actor: User, reason: str = "") -> Tenant:
+    """Suspend (a reason is required; the owner is emailed it) or reactivate a blog, audited.
+    Deleting has its own service (it exports)."""
     if status not in (Status.ACTIVE, Status.SUSPENDED):
-        raise ValueError("use tenant_soft_delete / tenant_undelete for deletion")
+        raise ValueError("use tenant_soft_delete / tenant_undelete for deletion")  # a bug
     if tenant.status == Status.DELETED:
-        raise ValueError(f"{tenant.subdomain} is deleted: undelete it first.")
+        raise WrongStatus(f"{tenant.subdomain} is deleted: undelete it first.")
+    if status == Status.SUSPENDED:
+        reason = _reason_check(reason, "suspend a blog")
+        _owner_notify(
+            tenant=tenant,
+            subject=f"{tenant.name} is suspended",
+            body=(
+                f"Your blog {tenant.name} ({tenant.subdomain}) was suspended by the Quire team: "
+                f"readers cannot see it for now.\n\nReason: {reason}\n\n"
+                "Reply to this email if you think this is a mistake.\n"
+            ),
+        )
     before = _state(tenant)
     with transaction.atomic():
         services.tenant_set_status(tenant=tenant, status=status)
-        billing_services.audit_record(
+        audit_log_record(
             actor=actor,
             action=f"tenant.{'reactivate' if status == Status.ACTIVE else 'suspend'}",
-            tenant_id=tenant.id,
+            tenant=tenant,
             before=before,
             after=_state(tenant),
+            reason=reason.strip(),
         )
     return tenant
 
@@ -78,14 +128,16 @@ def tenant_posts_export(*, tenant: Tenant) -> Path:
     return path
 
 
-def tenant_soft_delete(*, tenant: Tenant, actor: User) -> Path:
+def tenant_soft_delete(*, tenant: Tenant, actor: User, reason: str) -> Path:
     """Take a blog offline at once (its hosts answer 404), keeping an export of its posts.
 
-    The schema stays until `tenants_purge` drops it after TENANT_DELETE_GRACE_DAYS; until
-    then `tenant_undelete` brings the blog back as it was.
+    A reason is required: it goes into the audit log and the owner's email. The schema stays
+    until `tenants_purge` drops it after TENANT_DELETE_GRACE_DAYS; until then
+    `tenant_undelete` brings the blog back as it was.
     """
     if tenant.status == Status.DELETED:
-        raise ValueError(f"{tenant.subdomain} is already deleted.")
+        raise WrongStatus(f"{tenant.subdomain} is already deleted.")
+    reason = _reason_check(reason, "delete a blog")
     export = tenant_posts_export(tenant=tenant)
     before = _state(tenant)
     with transaction.atomic():
@@ -93,12 +145,23 @@ def tenant_soft_delete(*, tenant: Tenant, actor: User) -> Path:
         Tenant.objects.filter(pk=tenant.pk).update(
             status=tenant.status, deleted_at=tenant.deleted_at
         )
-        billing_services.audit_record(
+        audit_log_record(
             actor=actor,
             action="tenant.delete",
-            tenant_id=tenant.id,
+            tenant=tenant,
             before=before,
             after=_state(tenant) | {"export": str(export)},
+            reason=reason,
+        )
+        _owner_notify(
+            tenant=tenant,
+            subject=f"{tenant.name} is deleted",
+            body=(
+                f"Your blog {tenant.name} ({tenant.subdomain}) was deleted by the Quire team and "
+                "is offline. It can be restored within "
+                f"{settings.TENANT_DELETE_GRACE_DAYS} days.\n\nReason: {reason}\n\n"
+                "Reply to this email if you think this is a mistake.\n"
+            ),
         )
     tenant_routing_invalidate(tenant)
     transaction.on_commit(lambda: tenant_routing_invalidate(tenant))
@@ -109,7 +172,7 @@ def _purge_cutoff(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - timedelta(days=settings.TENANT_DELETE_GRACE_DAYS)
 
 
-def tenant_undelete(*, tenant: Tenant, actor: User) -> Tenant:
+def tenant_undelete(*, tenant: Tenant, actor: User, reason: str = "") -> Tenant:
     if tenant.status != Status.DELETED:
         raise CannotUndelete(f"{tenant.subdomain} is not deleted.")
     if tenant.deleted_at is None or tenant.deleted_at < _purge_cutoff():
@@ -123,9 +186,9 @@ def tenant_undelete(*, tenant: Tenant, actor: User) -> Tenant:
     with transaction.atomic():
         tenant.status, tenant.deleted_at = Status.ACTIVE, None
         Tenant.objects.filter(pk=tenant.pk).update(status=tenant.status, deleted_at=None)
-        billing_services.audit_record(
-            actor=actor, action="tenant.undelete", tenant_id=tenant.id, before=before,
-            after=_state(tenant),
+        audit_log_record(
+            actor=actor, action="tenant.undelete", tenant=tenant, before=before,
+            after=_state(tenant), reason=reason.strip(),
         )  # fmt: skip
     tenant_routing_invalidate(tenant)
     transaction.on_commit(lambda: tenant_routing_invalidate(tenant))
@@ -144,10 +207,10 @@ def tenants_purge(*, now: datetime | None = None) -> int:
         hosts = list(Domain.objects.filter(tenant=tenant).values_list("domain", flat=True))
         try:
             with transaction.atomic():
-                billing_services.audit_record(
+                audit_log_record(
                     actor_label="system",
                     action="tenant.purge",
-                    tenant_id=tenant.id,
+                    tenant=tenant,
                     before=_state(tenant) | {"schema_name": tenant.schema_name},
                     after={},
                 )
@@ -161,28 +224,29 @@ def tenants_purge(*, now: datetime | None = None) -> int:
     return purged
 
 
-def tenant_search_rebuild(*, tenant: Tenant, actor: User) -> None:
+def tenant_search_rebuild(*, tenant: Tenant, actor: User, reason: str = "") -> None:
     """Queue a rebuild of every search vector of this blog (after commit), audited."""
     from tasks import search as search_tasks
     from tasks.queue import enqueue_on_commit
 
-    billing_services.audit_record(
-        actor=actor, action="tenant.search_rebuild", tenant_id=tenant.id,
-        before={}, after={"queued": [tenant.schema_name]},
+    audit_log_record(
+        actor=actor, action="tenant.search_rebuild", tenant=tenant,
+        before={}, after={"queued": [tenant.schema_name]}, reason=reason.strip(),
     )  # fmt: skip
     enqueue_on_commit(search_tasks.search_rebuild_batch, [tenant.schema_name])
 
 
-def tenant_migrations_rerun(*, tenant: Tenant, actor: User) -> bool:
+def tenant_migrations_rerun(*, tenant: Tenant, actor: User, reason: str = "") -> bool:
     """Queue a fleet migration of this blog's schema if it misses a migration (after commit),
     audited. Returns False when the schema is already up to date (nothing is queued)."""
     from tasks import migrations as migration_tasks
     from tasks.queue import enqueue_on_commit
 
     run_id, need = fleet.fleet_plan([tenant.schema_name])
-    billing_services.audit_record(
-        actor=actor, action="tenant.migrations_rerun", tenant_id=tenant.id,
+    audit_log_record(
+        actor=actor, action="tenant.migrations_rerun", tenant=tenant,
         before={}, after={"run_id": run_id if need else None, "queued": need},
+        reason=reason.strip(),
     )  # fmt: skip
     if need:
         enqueue_on_commit(migration_tasks.fleet_migrate_batch, need, run_id)

@@ -8,6 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from shared.accounts import services as account_services
 from shared.accounts.models import Membership, User
 from shared.billing import services as billing_services
+from shared.errors import Conflict
 from tenants import fleet, pool, schemas
 from tenants.models import Domain, PublishSchedule, Tenant
 from tenants.routing import blog_host, routing_invalidate, tenant_routing_invalidate
@@ -17,7 +18,7 @@ from tenants.subdomains import subdomain_validate
 logger = logging.getLogger(__name__)
 
 
-class SubdomainTaken(Exception):
+class SubdomainTaken(Conflict):
     def __init__(self, subdomain: str):
         super().__init__(f"the subdomain {subdomain!r} is already taken")
         self.subdomain = subdomain
@@ -50,7 +51,7 @@ def tenant_provision(
             account_services.membership_create(
                 user=owner, tenant_id=tenant.id, role=Membership.Role.OWNER
             )
-            billing_services.subscription_create_free(tenant_id=tenant.id)
+            billing_services.subscription_get_or_create(tenant_id=tenant.id)  # Free
     except IntegrityError as exc:
         if subdomain_taken(subdomain=sub):  # a concurrent signup committed first
             raise SubdomainTaken(sub) from exc

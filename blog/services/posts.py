@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
@@ -14,7 +14,9 @@ from blog.rendering import markdown_render
 from blog.search import search_config
 from shared.accounts.models import User
 from shared.billing import services as billing_services
+from shared.errors import ApplicationError
 from tenants import services as tenant_services
+from tenants.models import Tenant
 
 MAX_TITLE_LENGTH = 200
 MAX_BODY_BYTES = 500_000
@@ -30,7 +32,7 @@ RESERVED_SLUGS = frozenset(
 Action = Literal["save", "publish", "schedule", "unpublish"]
 
 
-class PostInvalid(ValueError):
+class PostInvalid(ApplicationError):
     pass
 
 
@@ -81,11 +83,12 @@ def _slug_chosen(raw: str, *, exclude_id: int | None) -> str:
     return slug
 
 
-def _queue_search_refresh(post_id: int) -> None:
+def _queue_search_refresh(post_id: int, *, tenant: Tenant) -> None:
     from tasks import search as search_tasks
     from tasks.queue import enqueue_on_commit
 
-    enqueue_on_commit(search_tasks.post_search_vector_refresh, post_id, search_config())
+    config = search_config(tenant=tenant)
+    enqueue_on_commit(search_tasks.post_search_vector_refresh, post_id, config)
 
 
 def _summary(*, excerpt: str, body_html: str) -> str:
@@ -105,33 +108,29 @@ def _check(*, title: str, body: str) -> str:
     return title
 
 
-def _check_publish_limit(post: Post) -> None:
+def _check_publish_limit(post: Post, *, tenant_id: int) -> None:
     """Plans limit how many posts a blog has live (published or scheduled); pages are free.
     Raises shared.billing's LimitReached, which carries the upgrade link."""
     if post.kind != Post.Kind.POST or post.status in _LIVE:
         return
     live = Post.objects.filter(kind=Post.Kind.POST, status__in=_LIVE).exclude(id=post.id)
-    billing_services.limits_check_publish(
-        tenant_id=connection.tenant.id, published_count=live.count()
-    )
+    billing_services.limits_check_publish(tenant_id=tenant_id, published_count=live.count())
 
 
 _LIVE = (Post.Status.PUBLISHED, Post.Status.SCHEDULED)
 
 
-def _note_schedule(post: Post) -> None:
+def _note_schedule(post: Post, *, tenant_id: int) -> None:
     """Tell the publisher (public schema) when this blog next has something due."""
     if post.status == Post.Status.SCHEDULED:
-        tenant_services.publish_schedule_note(
-            tenant_id=connection.tenant.id, due_at=post.published_at
-        )
+        tenant_services.publish_schedule_note(tenant_id=tenant_id, due_at=post.published_at)
 
 
 def _apply_action(
-    post: Post, *, action: Action, publish_at: datetime | None, now: datetime
+    post: Post, *, tenant_id: int, action: Action, publish_at: datetime | None, now: datetime
 ) -> None:
     if action in ("publish", "schedule"):
-        _check_publish_limit(post)
+        _check_publish_limit(post, tenant_id=tenant_id)
     if action == "publish":
         if not post.is_published:
             post.status = Post.Status.PUBLISHED
@@ -154,12 +153,12 @@ def _apply_action(
 
 def post_create(
     *,
+    tenant: Tenant,
     author: User,
     title: str,
     body: str,
     tags: str | list[str] = "",
-    publish: bool = False,
-    action: Action | None = None,
+    action: Action = "save",
     publish_at: datetime | None = None,
     kind: str = Post.Kind.POST,
     slug: str = "",
@@ -168,7 +167,8 @@ def post_create(
     canonical_url: str = "",
     cover_image_url: str = "",
 ) -> Post:
-    """Create a post or page; `action` (or `publish=True`) decides its state."""
+    """Create a post or page in `tenant` (whose schema is the current one); `action`
+    decides its state."""
     title = _check(title=title, body=body)
     body_html = markdown_render(body)
     post = Post(
@@ -185,23 +185,24 @@ def post_create(
         tags=tags_parse(tags),
         author_id=author.id,
     )
-    action = action or ("publish" if publish else "save")
-    _apply_action(post, action=action, publish_at=publish_at, now=timezone.now())
+    _apply_action(
+        post, tenant_id=tenant.id, action=action, publish_at=publish_at, now=timezone.now()
+    )
     post.save()
-    _note_schedule(post)
-    _queue_search_refresh(post.id)
+    _note_schedule(post, tenant_id=tenant.id)
+    _queue_search_refresh(post.id, tenant=tenant)
     blog_changed()
     return post
 
 
 def post_update(
     *,
+    tenant: Tenant,
     post: Post,
     title: str,
     body: str,
     tags: str | list[str] = "",
-    publish: bool | None = None,
-    action: Action | None = None,
+    action: Action = "save",
     publish_at: datetime | None = None,
     slug: str = "",
     excerpt: str | None = None,
@@ -212,8 +213,6 @@ def post_update(
     """Save a post's fields and apply `action`. Changing a published post's slug keeps the old
     one as a 301 redirect. Arguments left as None keep their value."""
     title = _check(title=title, body=body)
-    if action is None:
-        action = {True: "publish", False: "unpublish", None: "save"}[publish]
     was_published = post.is_published
     if slug.strip() and slugify(slug) != post.slug:
         new_slug = _slug_chosen(slug, exclude_id=post.id)
@@ -235,10 +234,12 @@ def post_update(
             setattr(post, field, value.strip())
     post.summary = _summary(excerpt=post.excerpt, body_html=post.body_html)
     post.search_vector = None  # stale until the task (or the periodic sweep) refreshes it
-    _apply_action(post, action=action, publish_at=publish_at, now=timezone.now())
+    _apply_action(
+        post, tenant_id=tenant.id, action=action, publish_at=publish_at, now=timezone.now()
+    )
     post.save()
-    _note_schedule(post)
-    _queue_search_refresh(post.id)
+    _note_schedule(post, tenant_id=tenant.id)
+    _queue_search_refresh(post.id, tenant=tenant)
     blog_changed()
     return post
 

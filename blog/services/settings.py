@@ -6,6 +6,7 @@ from django.db import transaction
 
 from blog.cache import blog_changed
 from blog.models import BlogSettings
+from shared.errors import ApplicationError
 from tenants.models import Tenant
 from tenants.routing import tenant_routing_invalidate
 
@@ -14,7 +15,7 @@ MAX_NAV_LABEL = 50
 _ACCENT = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-class SettingsInvalid(ValueError):
+class SettingsInvalid(ApplicationError):
     pass
 
 

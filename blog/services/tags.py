@@ -4,17 +4,18 @@ from django.db import transaction
 
 from blog.cache import blog_changed
 from blog.models import Post
-from blog.services.posts import _queue_search_refresh, tags_parse
+from blog.services.posts import PostInvalid, _queue_search_refresh, tags_parse
+from tenants.models import Tenant
 
 
-def tags_merge(*, sources: list[str], target: str) -> int:
+def tags_merge(*, tenant: Tenant, sources: list[str], target: str) -> int:
     """Replace every tag in `sources` by `target` on every post; returns posts changed.
 
     Renaming is merging one tag into a new name. Order on each post is kept, duplicates go.
     """
     (target,) = tags_parse([target]) or ("",)
     if not target:
-        raise ValueError("Give the new tag name.")
+        raise PostInvalid("Give the new tag name.")
     sources = [s for s in tags_parse(sources) if s != target]
     if not sources:
         return 0
@@ -28,11 +29,11 @@ def tags_merge(*, sources: list[str], target: str) -> int:
                 if tag not in tags:
                     tags.append(tag)
             Post.objects.filter(id=post.id).update(tags=tags, search_vector=None)
-            _queue_search_refresh(post.id)
+            _queue_search_refresh(post.id, tenant=tenant)
             changed += 1
         blog_changed()
     return changed
 
 
-def tag_rename(*, old: str, new: str) -> int:
-    return tags_merge(sources=[old], target=new)
+def tag_rename(*, tenant: Tenant, old: str, new: str) -> int:
+    return tags_merge(tenant=tenant, sources=[old], target=new)

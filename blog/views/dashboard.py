@@ -15,6 +15,7 @@ from blog.permissions import (
 )
 from blog.rendering import markdown_render
 from shared.billing.exceptions import LimitReached
+from shared.errors import ApplicationError
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -53,7 +54,7 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
         )
     form = PostForm(request.POST)
     if "autosave" in request.POST:
-        return _autosave(form, post=post)
+        return _autosave(form, post=post, tenant=request.tenant)
     preview, upgrade_url = None, None
     if form.is_valid():
         if "preview" in request.POST:
@@ -61,9 +62,11 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
         else:
             try:
                 if post is None:
-                    services.post_create(author=request.user, kind=kind, **_post_fields(form))
+                    services.post_create(
+                        tenant=request.tenant, author=request.user, kind=kind, **_post_fields(form)
+                    )
                 else:
-                    services.post_update(post=post, **_post_fields(form))
+                    services.post_update(tenant=request.tenant, post=post, **_post_fields(form))
                 return redirect("dashboard")
             except services.PostInvalid as exc:
                 form.add_error(None, str(exc))
@@ -80,14 +83,14 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
     return render(request, "blog/dashboard/edit.html", context)
 
 
-def _autosave(form: PostForm, *, post: Post | None) -> HttpResponse:
+def _autosave(form: PostForm, *, post: Post | None, tenant) -> HttpResponse:
     """Background save of a draft (the editor's script): never touches a live post."""
     if post is None or post.status != Post.Status.DRAFT:
         return HttpResponse("Only saved drafts are autosaved.", status=409)
     if not form.is_valid():
         return HttpResponse("Not saved: fix the form and save.", status=400)
     try:
-        services.post_update(post=post, **(_post_fields(form) | {"action": "save"}))
+        services.post_update(tenant=tenant, post=post, **(_post_fields(form) | {"action": "save"}))
     except (services.PostInvalid, LimitReached) as exc:
         return HttpResponse(str(exc), status=400)
     return HttpResponse(status=204)
@@ -166,10 +169,12 @@ def tags(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             changed = services.tags_merge(
-                sources=form.cleaned_data["sources"], target=form.cleaned_data["target"]
+                tenant=request.tenant,
+                sources=form.cleaned_data["sources"],
+                target=form.cleaned_data["target"],
             )
             form = TagMergeForm()
-        except ValueError as exc:
-            form.add_error(None, str(exc))
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
     context = {"form": form, "tags": selectors.tags_with_counts(), "changed": changed}
     return render(request, "blog/dashboard/tags.html", context)

@@ -1,5 +1,7 @@
 """Writes for accounts: users, memberships and the signup -> blog login hand-off."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
@@ -9,6 +11,9 @@ from django.utils import timezone
 from shared.accounts.models import HandoffToken, Invitation, Membership, User
 from shared.billing import services as billing_services
 from shared.billing.exceptions import LimitReached
+from shared.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 _HANDOFF_SALT = "quire.accounts.handoff"
 
@@ -74,7 +79,7 @@ _INVITE_SALT = "quire.accounts.invitation"
 INVITATION_MAX_AGE = 7 * 24 * 3600
 
 
-class InvitationInvalid(ValueError):
+class InvitationInvalid(ApplicationError):
     pass
 
 
@@ -83,8 +88,6 @@ def invitation_create(
 ) -> Invitation:
     """Invite `email` to a blog with `role` and email them a link on `url_base` (the blog's
     host). Inviting the same address again replaces the pending invitation."""
-    from django.core.mail import send_mail
-
     email = User.objects.normalize_email(email).strip().lower()
     if role not in Membership.Role.values:
         raise InvitationInvalid("Choose a role: owner, editor or author.")
@@ -109,10 +112,22 @@ def invitation_create(
         f"{invited_by.email} invites you to write for {blog_name} as {role}.\n\n"
         f"Accept within 7 days: {link}\n\nIf you did not expect this, ignore this email."
     )
-    transaction.on_commit(
-        lambda: send_mail(f"Join {blog_name} on Quire", body, None, [email], fail_silently=True)
-    )
+    subject = f"Join {blog_name} on Quire"
+    transaction.on_commit(lambda: _invitation_email_send(subject=subject, body=body, email=email))
     return invitation
+
+
+def _invitation_email_send(*, subject: str, body: str, email: str) -> bool:
+    """Send the invitation after commit. A mail server failure must not undo the invitation
+    (the owner can send it again), but it is logged, never silenced."""
+    from django.core.mail import send_mail
+
+    try:
+        send_mail(subject, body, None, [email])
+    except Exception:  # SMTP and socket errors are many; the invitation itself is committed
+        logger.exception("could not send the invitation email to %s", email)
+        return False
+    return True
 
 
 def invitation_from_token(*, token: str, tenant_id: int) -> Invitation | None:

@@ -1,4 +1,4 @@
-"""Plans, subscriptions, limits, Stripe and the audit log (public schema)."""
+"""Plans, subscriptions, limits and Stripe (public schema). The audit log is shared.console's."""
 
 from shared.billing.exceptions import LimitReached
 

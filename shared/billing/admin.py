@@ -1,9 +1,9 @@
-"""Billing in the platform admin. The audit log and Stripe's events are read-only."""
+"""Billing in the platform admin. Subscriptions and Stripe's events are read-only."""
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from shared.billing.models import AuditLog, Plan, Subscription, TenantUsage, WebhookEvent
+from shared.billing.models import Plan, Subscription, TenantUsage, WebhookEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -61,14 +61,3 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     list_filter = ["type", "outcome"]
     search_fields = ["event_id"]
     list_select_related = ["tenant"]
-
-
-@admin.register(AuditLog)
-class AuditLogAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "actor_label", "action", "tenant_label"]
-    list_filter = ["action", "created_at"]
-    search_fields = ["actor_label", "action", "tenant_label"]
-    date_hierarchy = "created_at"
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_staff

@@ -3,12 +3,12 @@
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import get_connection, send_mail
 
 from shared.accounts import selectors as account_selectors
+from shared.billing.models import Subscription
 from shared.billing.plans import PLAN_DEFAULTS
-from tenants import selectors as tenant_selectors
-from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -17,16 +17,24 @@ def _plan_name(code: str) -> str:
     return PLAN_DEFAULTS.get(code, {}).get("name", code)
 
 
+def _blog_url(tenant, path: str) -> str:
+    """The blog's primary host (its Domain rows; billing does not import tenants/)."""
+    host = tenant.domains.filter(is_primary=True).values_list("domain", flat=True).first()
+    host = host or f"{tenant.subdomain}.{settings.PLATFORM_DOMAIN}"
+    port = settings.QUIRE_PUBLIC_PORT
+    return f"{settings.QUIRE_PUBLIC_SCHEME}://{host}{f':{port}' if port else ''}{path}"
+
+
 def subscription_change_email_send(
     *, tenant_id: int, before: dict[str, Any], after: dict[str, Any]
 ) -> bool:
     """Tell the owner what changed and where to manage billing. Never raises: a failed email
     must not undo a committed billing change (it is logged instead)."""
-    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    tenant = Subscription.tenant.field.related_model.objects.filter(pk=tenant_id).first()
     owner_email = account_selectors.tenant_owner_email(tenant_id=tenant_id)
     if tenant is None or owner_email is None:
         return False
-    billing_url = tenant_selectors.tenant_url(tenant=tenant, path="/dashboard/billing/")
+    billing_url = _blog_url(tenant, "/dashboard/billing/")
     old, new = _plan_name(before["plan"]), _plan_name(after["plan"])
     if old != new:
         subject = f"{tenant.name} is now on the {new} plan"

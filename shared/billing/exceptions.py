@@ -1,17 +1,26 @@
-"""Errors of the billing app. Kept free of model imports, so any layer can import them."""
+"""Errors of the billing app (all `shared.errors.ApplicationError`). Free of model imports,
+so any layer can import them."""
+
+from shared.errors import ApplicationError, Unavailable
 
 
-class LimitReached(ValueError):
+class LimitReached(ApplicationError):
     """A plan limit stops this action. `upgrade_url` is a path on the blog's host."""
 
+    status_code = 402
+
     def __init__(self, message: str, *, upgrade_url: str = "/dashboard/billing/"):
-        super().__init__(message)
+        super().__init__(message, extra={"upgrade_url": upgrade_url})
         self.upgrade_url = upgrade_url
 
 
-class BillingNotConfigured(RuntimeError):
+class UnknownPlan(ApplicationError):
     pass
 
 
-class CheckoutFailed(RuntimeError):
+class BillingNotConfigured(Unavailable):
     pass
+
+
+class CheckoutFailed(Unavailable):
+    status_code = 502

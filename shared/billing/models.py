@@ -1,6 +1,5 @@
 """Billing lives in the public schema: one Subscription per blog, on one Plan."""
 
-from django.conf import settings
 from django.db import models
 
 
@@ -98,28 +97,3 @@ class TenantUsage(models.Model):
 
     def __str__(self) -> str:
         return f"usage of {self.tenant_id}"
-
-
-class AuditLog(models.Model):
-    """Every staff action and billing change. Written by services only; never edited."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
-    )
-    # Who did it, kept when the user is gone: an email, "stripe" or "system".
-    actor_label = models.CharField(max_length=255)
-    action = models.CharField(max_length=64, db_index=True)
-    tenant = models.ForeignKey(
-        "tenants.Tenant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    # The blog's subdomain and schema at the time, kept after a purge deletes the row.
-    tenant_label = models.CharField(max_length=255, blank=True)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"

@@ -1,18 +1,19 @@
-"""Reads for billing: the billing page and the platform console's figures."""
+"""Reads for billing: the billing page and the platform console's money figures.
 
-from datetime import date, timedelta
+Blogs are read by name (`apps.get_model`), as foreign keys name them: billing imports
+nothing from tenants/ (tenants imports billing).
+"""
 
+from django.apps import apps
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncDate
-from django.utils import timezone
 
 from shared.billing import plans as plan_data
-from shared.billing.models import AuditLog, Plan, Subscription, TenantUsage
-from tenants.models import SchemaMigration, Tenant
+from shared.billing.models import Plan, Subscription, TenantUsage
 
 Status = Subscription.Status
 # Statuses that bring in money each month (a trial does not, yet).
 BILLED = (Status.ACTIVE, Status.PAST_DUE)
+DELETED = "deleted"  # tenants.Tenant.Status.DELETED
 
 
 def plans_list() -> list[Plan]:
@@ -23,28 +24,9 @@ def usage_for_tenant(*, tenant_id: int) -> TenantUsage | None:
     return TenantUsage.objects.filter(tenant_id=tenant_id).first()
 
 
-def audit_for_tenant(*, tenant_id: int, limit: int = 20) -> list[AuditLog]:
-    return list(AuditLog.objects.filter(tenant_id=tenant_id).order_by("-created_at")[:limit])
-
-
-def signups_per_day(*, days: int = 30, today: date | None = None) -> list[tuple[date, int]]:
-    today = today or timezone.now().date()
-    start = today - timedelta(days=days - 1)
-    counts = dict(
-        Tenant.objects.filter(created_at__date__gte=start)
-        .annotate(day=TruncDate("created_at"))
-        .values_list("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
-    return [
-        (start + timedelta(days=i), counts.get(start + timedelta(days=i), 0)) for i in range(days)
-    ]
-
-
 def blogs_by_plan() -> list[tuple[str, int]]:
     """Live blogs (not deleted) per plan; a blog without a subscription row counts as Free."""
-    live = Tenant.objects.exclude(status=Tenant.Status.DELETED)
+    live = apps.get_model("tenants", "Tenant").objects.exclude(status=DELETED)
     names = {p.code: p.name for p in Plan.objects.all()} or {
         code: d["name"] for code, d in plan_data.PLAN_DEFAULTS.items()
     }
@@ -65,7 +47,7 @@ def mrr_cents() -> int:
     """Monthly recurring revenue: the price of every billed subscription of a live blog."""
     total = (
         Subscription.objects.filter(status__in=BILLED)
-        .exclude(tenant__status=Tenant.Status.DELETED)
+        .exclude(tenant__status=DELETED)
         .aggregate(
             total=Sum("plan__monthly_price_cents", filter=Q(plan__monthly_price_cents__gt=0))
         )
@@ -76,34 +58,9 @@ def mrr_cents() -> int:
 def mrr_by_plan() -> list[tuple[str, int]]:
     rows = (
         Subscription.objects.filter(status__in=BILLED, plan__monthly_price_cents__gt=0)
-        .exclude(tenant__status=Tenant.Status.DELETED)
+        .exclude(tenant__status=DELETED)
         .values_list("plan__name")
         .annotate(total=Sum("plan__monthly_price_cents"))
         .values_list("plan__name", "total")
     )
     return list(rows)
-
-
-def failed_migrations_count() -> int:
-    """Schemas whose last fleet migration failed (tenants.fleet records them)."""
-    return SchemaMigration.objects.filter(status=SchemaMigration.Status.FAILED).count()
-
-
-def migrations_by_status() -> list[tuple[str, int]]:
-    counts = dict(
-        SchemaMigration.objects.values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
-    return [(label, counts.get(value, 0)) for value, label in SchemaMigration.Status.choices]
-
-
-def last_migration_for(*, schema_name: str) -> SchemaMigration | None:
-    return SchemaMigration.objects.filter(schema_name=schema_name).first()
-
-
-def pool_size() -> int:
-    """Spare schemas ready for signups (tenants.pool)."""
-    from tenants import pool
-
-    return pool.pool_size()

@@ -1,25 +1,25 @@
-"""Writes for billing: plans, subscriptions, plan changes, limits, usage and the audit log.
+"""Writes for billing: plans, subscriptions, plan changes, limits and usage.
 
 Every change to a subscription goes through `subscription_change`, which locks the row,
-records an AuditLog entry (before and after) and emails the blog's owner after commit.
+records an audit log entry (shared.console, before and after) and emails the blog's owner
+after commit. Billing imports nothing from tenants/: blogs are passed in or reached through
+their subscription.
 """
 
 import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from shared.accounts.models import Membership, User
+from shared.accounts.models import User
 from shared.billing import plans as plan_data
 from shared.billing import stripe_api
-from shared.billing.exceptions import LimitReached
-from shared.billing.models import AuditLog, Plan, Subscription, TenantUsage
-from tenants.context import schema_context
-from tenants.models import Tenant
+from shared.billing.exceptions import LimitReached, UnknownPlan
+from shared.billing.models import Plan, Subscription, TenantUsage
+from shared.console.services import audit_log_record
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def plan_get(*, code: str) -> Plan:
     if plan is None:
         plan = plans_ensure().get(code)
     if plan is None:
-        raise ValueError(f"unknown plan {code!r}; use one of {sorted(plan_data.PLAN_DEFAULTS)}")
+        raise UnknownPlan(f"Unknown plan {code!r}: use one of {sorted(plan_data.PLAN_DEFAULTS)}.")
     return plan
 
 
@@ -61,11 +61,6 @@ def subscription_get_or_create(*, tenant_id: int) -> Subscription:
         tenant_id=tenant_id, defaults={"plan": free, "status": Status.ACTIVE}
     )
     return sub
-
-
-def subscription_create_free(*, tenant_id: int) -> Subscription:
-    """Put a new blog on the Free plan (called by provisioning). Idempotent."""
-    return subscription_get_or_create(tenant_id=tenant_id)
 
 
 def subscription_snapshot(sub: Subscription) -> dict[str, Any]:
@@ -94,6 +89,7 @@ def subscription_change(
     actor: User | None = None,
     actor_label: str = "",
     plan_code: str | None = None,
+    reason: str = "",
     **fields: Any,
 ) -> Subscription:
     """Apply `fields` (and the plan) to a subscription locked by `subscription_lock`.
@@ -110,13 +106,14 @@ def subscription_change(
     sub.save()
     after = subscription_snapshot(sub)
     if before != after:
-        audit_record(
+        audit_log_record(
             actor=actor,
             actor_label=actor_label,
             action=action,
             tenant_id=sub.tenant_id,
             before=before,
             after=after,
+            reason=reason,
         )
         plan_changed = before["plan"] != after["plan"]
         payment_failed = after["status"] == Status.PAST_DUE != before["status"]
@@ -132,8 +129,11 @@ def subscription_change(
     return sub
 
 
-def subscription_plan_set(*, tenant_id: int, plan_code: str, actor: User) -> Subscription:
-    """Staff change a blog's plan by hand (works with or without Stripe)."""
+def subscription_plan_set(
+    *, tenant_id: int, plan_code: str, actor: User, reason: str = ""
+) -> Subscription:
+    """Staff change a blog's plan by hand (works with or without Stripe); `reason` is
+    audited."""
     with transaction.atomic():
         sub = subscription_lock(tenant_id=tenant_id)
         return subscription_change(
@@ -141,6 +141,7 @@ def subscription_plan_set(*, tenant_id: int, plan_code: str, actor: User) -> Sub
             action="billing.plan_set_by_staff",
             actor=actor,
             plan_code=plan_code,
+            reason=reason.strip(),
             status=Status.ACTIVE,
             trial_end=None,
             past_due_since=None,
@@ -250,69 +251,22 @@ def limits_check_feature(*, tenant_id: int, feature: str) -> None:
         )
 
 
-# --- usage -----------------------------------------------------------------------------------
-
-_STORAGE_SQL = """
-SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = %s AND c.relkind IN ('r', 'm')
-"""
+# --- usage ---------------------------------------------------------------------------------
 
 
-def usage_refresh(*, schema_name: str) -> TenantUsage | None:
-    """Count one blog's posts, members and storage and store them (idempotent).
-
-    The posts are counted inside the blog's own schema; the model is looked up by name, so
-    the public apps do not import the blog app.
-    """
-    tenant = Tenant.objects.filter(schema_name=schema_name).first()
-    if tenant is None or tenant.status == Tenant.Status.DELETED:
-        return None
-    post_model = apps.get_model("blog", "Post")
-    with schema_context(schema_name):
-        posts = post_model.objects.count()
-        published = post_model.objects.filter(status="published").count()
-        with connection.cursor() as cursor:
-            cursor.execute(_STORAGE_SQL, [schema_name])
-            (storage,) = cursor.fetchone()
-    members = Membership.objects.filter(tenant_id=tenant.id).count()
+def usage_store(
+    *, tenant_id: int, posts: int, published_posts: int, members: int, storage_bytes: int
+) -> TenantUsage:
+    """Store a blog's counted usage (idempotent). Counting happens in tenants.usage, which
+    switches to the blog's schema; billing only keeps the figures."""
     usage, _ = TenantUsage.objects.update_or_create(
-        tenant_id=tenant.id,
+        tenant_id=tenant_id,
         defaults={
             "posts": posts,
-            "published_posts": published,
+            "published_posts": published_posts,
             "members": members,
-            "storage_bytes": int(storage),
+            "storage_bytes": storage_bytes,
             "refreshed_at": timezone.now(),
         },
     )
     return usage
-
-
-# --- audit -----------------------------------------------------------------------------------
-
-
-def audit_record(
-    *,
-    action: str,
-    actor: User | None = None,
-    actor_label: str = "",
-    tenant_id: int | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> AuditLog:
-    """Record who did what to which blog, with the state before and after. Never edited."""
-    label = actor_label or (actor.email if actor is not None else "system")
-    tenant_label = ""
-    if tenant_id is not None:
-        row = Tenant.objects.filter(pk=tenant_id).values_list("subdomain", "schema_name").first()
-        tenant_label = f"{row[0]} ({row[1]})" if row else ""
-    return AuditLog.objects.create(
-        actor=actor,
-        actor_label=label,
-        action=action,
-        tenant_id=tenant_id,
-        tenant_label=tenant_label,
-        before=before or {},
-        after=after or {},
-    )

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from shared.billing import plans as plan_data
 from shared.billing import services
 from shared.billing.models import Subscription, WebhookEvent
-from tenants.models import Tenant
+from shared.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ _STATUS = {
 }
 
 
-class InvalidEvent(ValueError):
+class InvalidEvent(ApplicationError):
     pass
 
 
@@ -99,7 +99,7 @@ def _tenant_id_for(event_type: str, obj: dict) -> int | None:
         sub_id = _invoice_subscription_id(obj)
     for candidate in candidates:
         if candidate and str(candidate).isdigit():
-            if Tenant.objects.filter(pk=int(candidate)).exists():
+            if Subscription.tenant.field.related_model.objects.filter(pk=int(candidate)).exists():
                 return int(candidate)
     known = Subscription.objects.none()
     if sub_id:

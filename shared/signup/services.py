@@ -4,11 +4,12 @@ from django.db import IntegrityError, transaction
 
 from shared.accounts import services as account_services
 from shared.accounts.models import User
+from shared.errors import Conflict
 from tenants import services as tenant_services
 from tenants.models import Tenant
 
 
-class EmailTaken(Exception):
+class EmailTaken(Conflict):
     pass
 
 

@@ -2,7 +2,9 @@ import pytest
 
 from shared.billing import LimitReached
 from shared.billing import services as billing
-from shared.billing.models import AuditLog, Plan, Subscription
+from shared.billing.models import Plan, Subscription
+from shared.console.models import AuditLog
+from shared.errors import ApplicationError
 
 
 def on_plan(tenant, code, staff):
@@ -30,14 +32,14 @@ def test_a_blog_without_a_subscription_is_on_free_and_gets_one_lazily(tenant):
     billing.limits_check_publish(tenant_id=tenant.id, published_count=0)
     sub = Subscription.objects.get(tenant=tenant)
     assert sub.plan.code == "free" and sub.status == "active"
-    assert billing.subscription_create_free(tenant_id=tenant.id).pk == sub.pk
+    assert billing.subscription_get_or_create(tenant_id=tenant.id).pk == sub.pk
 
 
 def test_free_publish_limit_at_its_edge(tenant):
     billing.limits_check_publish(tenant_id=tenant.id, published_count=19)
     with pytest.raises(LimitReached) as exc:
         billing.limits_check_publish(tenant_id=tenant.id, published_count=20)
-    assert isinstance(exc.value, ValueError)
+    assert isinstance(exc.value, ApplicationError) and exc.value.status_code == 402
     assert "Free plan allows 20 published posts" in str(exc.value)
     assert "Upgrade" in str(exc.value)
     assert exc.value.upgrade_url == "/dashboard/billing/"

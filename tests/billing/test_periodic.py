@@ -7,7 +7,9 @@ from django.utils import timezone
 from blog.models import Post
 from shared.accounts.models import Membership
 from shared.billing import services as billing
-from shared.billing.models import AuditLog, Subscription, TenantUsage
+from shared.billing.models import Subscription, TenantUsage
+from shared.console.models import AuditLog
+from tenants import usage as tenant_usage
 from tenants.context import tenant_context
 from tests.conftest import add_member
 
@@ -68,13 +70,13 @@ def test_usage_is_counted_inside_each_blogs_own_schema(tenant, other_tenant):
         Post.objects.create(title="b", slug="b")
     with tenant_context(other_tenant):
         Post.objects.create(title="c", slug="c", status="published")
-    usage = billing.usage_refresh(schema_name=tenant.schema_name)
+    usage = tenant_usage.usage_refresh(schema_name=tenant.schema_name)
     assert (usage.posts, usage.published_posts, usage.members) == (2, 1, 2)
     assert usage.storage_bytes > 0
-    other = billing.usage_refresh(schema_name=other_tenant.schema_name)
+    other = tenant_usage.usage_refresh(schema_name=other_tenant.schema_name)
     assert (other.posts, other.published_posts, other.members) == (1, 1, 1)
     assert TenantUsage.objects.count() == 2
-    assert billing.usage_refresh(schema_name="t_nosuchblog") is None
+    assert tenant_usage.usage_refresh(schema_name="t_nosuchblog") is None
 
 
 def test_a_blog_moved_back_to_free_is_no_longer_charged_by_stripe(

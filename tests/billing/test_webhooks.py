@@ -5,8 +5,9 @@ import time
 
 import pytest
 
-from shared.billing.models import AuditLog, Subscription, WebhookEvent
+from shared.billing.models import Subscription, WebhookEvent
 from shared.billing.services import subscription_get_or_create
+from shared.console.models import AuditLog
 from tests.billing.conftest import (
     PRICE_BUSINESS,
     stripe_event,

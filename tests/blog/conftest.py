@@ -9,6 +9,7 @@ def write(tenant, title: str, *, author=None, action: str = "publish", **fields)
     """A post (or page, with kind="page") made through the real service, in `tenant`."""
     with tenant_context(tenant):
         return services.post_create(
+            tenant=tenant,
             author=author or tenant.owner,
             title=title,
             body=fields.pop("body", f"Body of {title}"),

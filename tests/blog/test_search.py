@@ -21,7 +21,7 @@ def add_posts(tenant, *posts, status="published"):
                 title=title, slug=title.lower().replace(" ", "-"), body=body, tags=tags,
                 status=status, excerpt="", body_html=markdown_render(body),
             )  # fmt: skip
-        search.search_index_rebuild()
+        search.search_index_rebuild(config=search.search_config(tenant=tenant))
 
 
 def results(client, query, **params):
@@ -161,8 +161,10 @@ def test_rebuild_resumes_from_its_checkpoint_and_is_safe_twice(tenant):
         ids = list(Post.objects.order_by("id").values_list("id", flat=True))
         Post.objects.update(search_vector=None)
         cache.set(f"search:rebuild:{tenant.schema_name}:english", ids[2])  # as if killed after 3
-        assert search.search_index_rebuild(batch=2) == 2
+        assert search.search_index_rebuild(config="english", batch=2) == 2
         assert Post.objects.filter(search_vector__isnull=True).count() == 3
-        assert search.search_index_rebuild(batch=2) == 5  # checkpoint gone: a full run
-        assert search.search_index_rebuild(batch=2) == 5
+        assert (
+            search.search_index_rebuild(config="english", batch=2) == 5
+        )  # checkpoint gone: a full run
+        assert search.search_index_rebuild(config="english", batch=2) == 5
         assert not Post.objects.filter(search_vector__isnull=True).exists()

@@ -9,7 +9,12 @@ from tests.conftest import host_client
 def publish(tenant, title, body="Secret body of a post"):
     with tenant_context(tenant):
         return blog_services.post_create(
-            author=tenant.owner, title=title, body=body, tags="private", publish=True
+            tenant=tenant,
+            author=tenant.owner,
+            title=title,
+            body=body,
+            tags="private",
+            action="publish",
         )
 
 

@@ -34,7 +34,11 @@ def test_search_vector_task_runs_in_the_schema_of_the_tenant_that_queued_it(
         twin = Post.objects.create(title="Bravo giraffes", slug="giraffes", body="tall")
     with tenant_context(alpha):
         post = blog_services.post_create(
-            author=alpha_owner, title="Alpha pelicans", body="Birds by the sea", tags="birds"
+            tenant=alpha,
+            author=alpha_owner,
+            title="Alpha pelicans",
+            body="Birds by the sea",
+            tags="birds",
         )
     assert post.id == twin.id
     connection.set_schema_to_public()
@@ -66,7 +70,11 @@ def test_changing_the_blog_language_rebuilds_its_vectors(celery_worker_process):
     alpha, owner = make_blog("alpha")
     with tenant_context(alpha):
         post = blog_services.post_create(
-            author=owner, title="Die Häuser", body="Viele Häuser am See", action="publish"
+            tenant=alpha,
+            author=owner,
+            title="Die Häuser",
+            body="Viele Häuser am See",
+            action="publish",
         )
     connection.set_schema_to_public()
     wait_for(lambda: vector_of(alpha, post.id), log=log)

@@ -9,13 +9,14 @@ import pytest
 from django.utils import timezone
 
 from blog.models import Post
-from shared.billing.models import AuditLog, Subscription
+from shared.billing.models import Subscription
+from shared.console.models import AuditLog
 from tenants import lifecycle, schemas
 from tenants.context import tenant_context
 from tenants.models import Tenant
 from tenants.routing import host_resolve
 from tests.conftest import host_client
-from tests.tenants.test_admin import staff_client
+from tests.tenants.test_admin import console_act, staff_client
 
 URL = "/admin/tenants/tenant/"
 
@@ -36,8 +37,7 @@ def _exports(settings, tmp_path):
 
 
 def act(client, action, *tenants, **extra):
-    data = {"action": action, "_selected_action": [t.pk for t in tenants], **extra}
-    return client.post(URL, data, follow=True)
+    return console_act(client, action, *tenants, follow=True, **extra)
 
 
 def status_of(tenant):
@@ -91,7 +91,8 @@ def test_rebuild_search_queues_the_sweep_for_that_schema_only(
     assert len(callbacks) == 1  # the rebuild is queued after commit
     entry = AuditLog.objects.get()
     assert entry.action == "tenant.search_rebuild" and entry.after == {
-        "queued": [alpha.schema_name]
+        "queued": [alpha.schema_name],
+        "reason": "Spam reported by readers",
     }
 
 
@@ -164,15 +165,15 @@ def test_purge_drops_only_blogs_past_the_grace_period(make_blog, settings):
 def test_audit_log_is_visible_but_never_editable(blogs, staff):
     act(staff, "suspend", blogs[0])
     entry = AuditLog.objects.get()
-    assert "tenant.suspend" in staff.get("/admin/billing/auditlog/").content.decode()
-    page = staff.get(f"/admin/billing/auditlog/{entry.pk}/change/")
+    assert "tenant.suspend" in staff.get("/admin/console/auditlog/").content.decode()
+    page = staff.get(f"/admin/console/auditlog/{entry.pk}/change/")
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
-    staff.post(f"/admin/billing/auditlog/{entry.pk}/change/", {"action": "x"})
+    staff.post(f"/admin/console/auditlog/{entry.pk}/change/", {"action": "x"})
     assert (
-        staff.post(f"/admin/billing/auditlog/{entry.pk}/delete/", {"post": "yes"}).status_code
+        staff.post(f"/admin/console/auditlog/{entry.pk}/delete/", {"post": "yes"}).status_code
         == 403
     )
-    assert staff.get("/admin/billing/auditlog/add/").status_code == 403
+    assert staff.get("/admin/console/auditlog/add/").status_code == 403
     assert AuditLog.objects.get().action == "tenant.suspend"
 
 
@@ -204,7 +205,11 @@ def test_rerun_migrations_queues_only_a_schema_that_is_behind(
     alpha, bravo = blogs
     response = act(staff, "rerun_migrations", alpha)
     assert "Queued migrations for 0 blog(s); 1 already up to date" in response.content.decode()
-    assert AuditLog.objects.get().after == {"run_id": None, "queued": []}
+    assert AuditLog.objects.get().after == {
+        "run_id": None,
+        "queued": [],
+        "reason": "Spam reported by readers",
+    }
 
     unapply_newest_blog_migration(alpha.schema_name)
     with django_capture_on_commit_callbacks() as callbacks:

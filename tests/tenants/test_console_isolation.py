@@ -2,12 +2,13 @@
 
 import pytest
 
-from shared.billing.models import AuditLog, Subscription
+from shared.billing.models import Subscription
 from shared.billing.services import subscription_get_or_create
+from shared.console.models import AuditLog
 from tenants import schemas
 from tenants.models import Tenant
 from tests.conftest import host_client
-from tests.tenants.test_admin import staff_client
+from tests.tenants.test_admin import console_act, staff_client
 
 
 def snapshot(tenant) -> dict:
@@ -47,13 +48,9 @@ def test_a_staff_action_on_one_blog_changes_no_other(
         subscription_get_or_create(tenant_id=tenant.id)
     client = staff_client(password)
     if action == "undelete":
-        client.post(
-            "/admin/tenants/tenant/", {"action": "soft_delete", "_selected_action": [alpha.pk]}
-        )
+        console_act(client, "soft_delete", alpha)
     before = snapshot(bravo)
-    response = client.post(
-        "/admin/tenants/tenant/", {"action": action, "_selected_action": [alpha.pk], **extra}
-    )
+    response = console_act(client, action, alpha, **extra)
     assert response.status_code == 302
     assert AuditLog.objects.filter(tenant=alpha).exists()
     assert snapshot(bravo) == before

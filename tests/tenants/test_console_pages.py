@@ -4,8 +4,9 @@ import pytest
 
 from shared.accounts.models import Membership, User
 from shared.billing import services as billing
+from tenants import usage as tenant_usage
 from tests.conftest import add_member, host_client
-from tests.tenants.test_admin import staff_client
+from tests.tenants.test_admin import console_act, staff_client
 
 CONSOLE = "/admin/tenants/tenant/console/"
 
@@ -13,7 +14,7 @@ CONSOLE = "/admin/tenants/tenant/console/"
 def test_tenant_page_shows_owner_members_domains_plan_usage_and_fleet(make_blog, password):
     alpha = make_blog("alpha")
     author = add_member(alpha, Membership.Role.AUTHOR)
-    billing.usage_refresh(schema_name=alpha.schema_name)
+    tenant_usage.usage_refresh(schema_name=alpha.schema_name)
     client = staff_client(password)
     billing.subscription_plan_set(
         tenant_id=alpha.id, plan_code="pro", actor=User.objects.get(is_staff=True)
@@ -32,7 +33,7 @@ def test_search_by_owner_email_and_filter_by_status(make_blog, password):
     client = staff_client(password)
     found = client.get("/admin/tenants/tenant/", {"q": bravo.owner.email}).content.decode()
     assert "bravo.localhost" in found and "alpha.localhost" not in found
-    client.post("/admin/tenants/tenant/", {"action": "suspend", "_selected_action": [alpha.pk]})
+    console_act(client, "suspend", alpha)
     found = client.get("/admin/tenants/tenant/", {"status__exact": "suspended"}).content.decode()
     assert "alpha.localhost" in found and "bravo.localhost" not in found
 

@@ -38,7 +38,9 @@ class Command(BaseCommand):
             blog = tenants[0]
             bar = ProgressBar(0, label=f"{blog.subdomain}: posts")
             with tenant_context(blog):
-                rewritten = blog_search.search_index_rebuild(progress=self._progress(bar))
+                rewritten = blog_search.search_index_rebuild(
+                    config=blog_search.search_config(tenant=blog), progress=self._progress(bar)
+                )
             bar.close()
             self.stdout.write(f"rebuilt {rewritten} search vectors of {blog.subdomain}")
             return
@@ -47,7 +49,9 @@ class Command(BaseCommand):
         rewritten = 0
         for i, blog in enumerate(blogs, 1):
             with tenant_context(blog):
-                rewritten += blog_search.search_index_rebuild()
+                rewritten += blog_search.search_index_rebuild(
+                    config=blog_search.search_config(tenant=blog)
+                )
             bar.update(i)
         bar.close()
         self.stdout.write(f"rebuilt {rewritten} search vectors in {len(blogs)} blogs")

@@ -74,7 +74,12 @@ class Command(BaseCommand):
             if not Post.objects.exists():
                 for title, body, tags in DEMO_POSTS:
                     blog_services.post_create(
-                        author=staff, title=title, body=body, tags=tags, publish=True
+                        tenant=demo,
+                        author=staff,
+                        title=title,
+                        body=body,
+                        tags=tags,
+                        action="publish",
                     )
 
         home = selectors.tenant_url(tenant=demo, path="/")
