@@ -39,8 +39,9 @@ class ContrastProblem:
     ratio: float
 
     def __str__(self) -> str:
-        # Round down, so 4.497 reads 4.49:1 and never looks like a pass.
-        shown = int(self.ratio * 100) / 100
+        shown = round(self.ratio, 2)
+        if shown >= AA_TEXT:  # 4.497 would round to 4.50: never show a fail as a pass
+            shown = AA_TEXT - 0.01
         return f"{self.what}: {shown:.2f}:1 (AA needs {AA_TEXT}:1)"
 
 
