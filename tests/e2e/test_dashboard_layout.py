@@ -130,6 +130,29 @@ def test_every_dashboard_page_fits_a_360_px_phone(live_server, browser, busy_blo
     page.screenshot(path=str(shots / "dashboard-360.png"), full_page=True)
     page.goto(base + "/dashboard/billing/")
     page.screenshot(path=str(shots / "billing-360.png"), full_page=True)
+    page.goto(base + "/dashboard/settings/")
+    page.screenshot(path=str(shots / "settings-360.png"), full_page=True)
+    context.close()
+
+
+def test_an_authors_dashboard_fits_a_phone_with_their_smaller_menu(live_server, browser, busy_blog):
+    tenant, post = busy_blog
+    author = add_member(tenant, Membership.Role.AUTHOR)
+    base = _base(live_server, tenant)
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    _log_in(page, base, author.email)
+    for path, status in [
+        ("/dashboard/", 200),
+        ("/dashboard/posts/new/", 200),
+        (f"/dashboard/posts/{post.id}/", 403),  # the owner's post: the "not allowed" page
+        ("/dashboard/settings/", 403),
+    ]:
+        assert page.goto(base + path).status == status, path
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+        labels = page.locator("header.site nav a").all_inner_texts()
+        assert labels == ["View blog", "Posts"], (path, labels)
     context.close()
 
 
