@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from blog import selectors, services
 from blog.allowance import PlanAllowances, plan_allowances_get
-from blog.contrast import accent_problems
+from blog.contrast import THEME_BACKGROUNDS, accent_problems
 from blog.forms import PostForm, PreviewForm, SettingsForm, TagMergeForm
 from blog.models import Post
 from blog.permissions import (
@@ -235,7 +235,8 @@ def blog_settings(request: HttpRequest) -> HttpResponse:
         except services.SettingsInvalid as exc:
             form.add_error(None, str(exc))
     saved = request.resolver_match.url_name == "blog_settings_saved"
-    return render(request, "blog/dashboard/settings.html", {"form": form, "saved": saved})
+    context = {"form": form, "saved": saved, "theme_backgrounds": THEME_BACKGROUNDS}
+    return render(request, "blog/dashboard/settings.html", context)
 
 
 @member_required

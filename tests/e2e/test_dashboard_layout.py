@@ -220,3 +220,31 @@ def test_editor_on_a_phone_switches_between_write_and_preview_tabs(
     page.wait_for_url(re.compile(r".*/dashboard/$"))
     assert page.locator(".messages", has_text="Published “On the bus”").is_visible()
     context.close()
+
+
+def test_settings_show_the_accent_contrast_while_picking_and_warn_on_save(
+    live_server, browser, busy_blog
+):
+    tenant, _ = busy_blog
+    base = _base(live_server, tenant)
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    _log_in(page, base, tenant.owner.email)
+    page.goto(base + "/dashboard/settings/")
+    assert page.input_value("input[name=title]") == "A blog with a fairly long name"
+    hint = page.locator("#accent-check")
+    assert hint.inner_text() == (
+        "Links on the light theme: 5.74:1 (passes AA). White text on buttons: 5.74:1 (passes AA)."
+    )
+    page.fill("input[name=accent]", "#777777")
+    assert "Links on the light theme: 4.48:1 (below AA 4.5:1)" in hint.inner_text()
+    page.select_option("select[name=theme]", "dark")
+    assert "Links on the dark theme: 4.00:1 (below AA 4.5:1)" in hint.inner_text()
+    page.click("#settings-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/dashboard/settings/saved/$"))
+    warning = page.locator(".messages .warning")
+    assert warning.count() == 2
+    assert "links on the dark theme's background: 4.00:1" in warning.first.inner_text()
+    assert page.input_value("input[name=accent]") == "#777777"  # saved all the same
+    context.close()
