@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from blog import selectors, services
-from blog.allowance import PlanAllowances, plan_allowances_get
+from blog.allowance import LIVE, PlanAllowances, plan_allowances_get
 from blog.contrast import THEME_BACKGROUNDS, accent_problems
 from blog.forms import PostForm, PreviewForm, SettingsForm, TagMergeForm
 from blog.models import Post
@@ -53,19 +53,19 @@ def _post_fields(form: PostForm) -> dict:
     }
 
 
-def _saved_message(request: HttpRequest, post: Post, *, action: str, was_live: bool) -> None:
-    """What the writer sees on the list after a save: what happened, and a link to the post."""
+def _saved_message(request: HttpRequest, post: Post, *, action: str, before: str | None) -> None:
+    """What the writer sees on the list after a save: what happened, and a link to the post.
+    `before` is the post's status before the save (None: a new post)."""
     view = format_html(' <a href="/{}/">View {}</a>', post.slug, post.kind)
-    if post.is_published and (action == "publish" and not was_live):
+    if post.is_published and before != Post.Status.PUBLISHED:
         messages.success(request, format_html("Published “{}”.{}", post.title, view))
     elif post.is_published:
-        messages.success(
-            request, format_html("Saved “{}”: readers see it now.{}", post.title, view)
-        )
+        text = format_html("Saved “{}”: readers see it now.{}", post.title, view)
+        messages.success(request, text)
     elif post.status == Post.Status.SCHEDULED:
         when = dateformat.format(post.published_at.astimezone(UTC), "j M Y H:i")
         messages.success(request, format_html("Scheduled “{}” for {} UTC.", post.title, when))
-    elif action == "unpublish" and was_live:
+    elif action == "unpublish" and before in LIVE:
         messages.success(request, format_html("“{}” is a draft again.", post.title))
     else:
         messages.success(request, format_html("Saved draft “{}”.", post.title))
@@ -74,14 +74,7 @@ def _saved_message(request: HttpRequest, post: Post, *, action: str, was_live: b
 def _publish_note(request: HttpRequest, *, post: Post | None, kind: str) -> dict:
     """The plan's post allowance, for the editor to show before Publish is pressed: only when
     publishing this one would use the last post allowed, or is not allowed at all."""
-    if kind != Post.Kind.POST or (
-        post is not None
-        and post.status
-        in (
-            Post.Status.PUBLISHED,
-            Post.Status.SCHEDULED,
-        )
-    ):
+    if kind != Post.Kind.POST or (post is not None and post.status in LIVE):
         return {}
     plan = plan_allowances_get(
         tenant_id=request.tenant.id, exclude_post_id=post.id if post else None
@@ -110,13 +103,13 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
             preview = markdown_render(form.cleaned_data["body"])
         else:
             fields = _post_fields(form)
-            was_live = post is not None and post.status != Post.Status.DRAFT
+            before = post.status if post is not None else None
             try:
                 if post is None:
                     saved = services.post_create(author=request.user, kind=kind, **fields)
                 else:
                     saved = services.post_update(post=post, **fields)
-                _saved_message(request, saved, action=fields["action"], was_live=was_live)
+                _saved_message(request, saved, action=fields["action"], before=before)
                 return redirect("dashboard")
             except services.PostInvalid as exc:
                 form.add_error(None, str(exc))

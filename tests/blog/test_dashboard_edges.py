@@ -139,6 +139,12 @@ def test_publish_save_schedule_and_update_land_on_the_list_with_a_message(tenant
         follow=True,
     ).content.decode()
     assert f"Scheduled “Later” for {when:%-d %b %Y %H:%M} UTC." in page
+    with tenant_context(tenant):
+        later = Post.objects.get(slug="later")
+    page = owner_client.post(
+        f"/dashboard/posts/{later.id}/", _fields(title="Later", publish=""), follow=True
+    ).content.decode()
+    assert 'Published “Later”. <a href="/later/">View post</a>' in page  # "Publish now"
 
     page = owner_client.post(
         f"/dashboard/posts/{post.id}/", _fields(unpublish=""), follow=True
