@@ -188,6 +188,9 @@ def test_editor_previews_as_the_writer_types_beside_the_form_on_a_laptop(
     with tenant_context(tenant):
         assert not Post.objects.filter(title="Live words").exists()
     page.screenshot(path=str(_shots_dir(tmp_path) / "editor-1280.png"))
+    page.goto(base + "/dashboard/members/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
+    page.screenshot(path=str(_shots_dir(tmp_path) / "members-1280.png"), full_page=True)
     context.close()
 
 
