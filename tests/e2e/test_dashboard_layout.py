@@ -13,7 +13,7 @@ from shared.accounts.models import Membership
 from shared.accounts.services import invitation_create
 from tenants.context import tenant_context
 from tests.blog.conftest import write
-from tests.conftest import add_member
+from tests.conftest import add_member, plan_set
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -48,8 +48,6 @@ def busy_blog(make_blog):
     """A blog with what makes pages wide: long titles and tags, a long address, an invitation."""
     owner = UserFactory(email="owner.with.a.rather.long.address@example.org")
     tenant = make_blog("alpha", owner=owner, name="A blog with a fairly long name")
-    from tests.conftest import plan_set
-
     plan_set(tenant, "pro")  # room for a second member and an invitation
     add_member(
         tenant, Membership.Role.EDITOR, UserFactory(email="an.editor.of.this.blog@example.org")
