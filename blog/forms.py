@@ -17,6 +17,15 @@ from tenants.models import Tenant
 _http_only = URLValidator(schemes=["http", "https"], message="Use an http:// or https:// address.")
 
 
+def _body_checked(body: str) -> str:
+    size = len(body.encode())
+    if size > MAX_BODY_BYTES:
+        raise forms.ValidationError(
+            f"The post is too long ({size // 1000} KB): the limit is 500 KB."
+        )
+    return body
+
+
 class PostForm(forms.Form):
     title = forms.CharField(max_length=200)
     slug = forms.CharField(max_length=220, required=False, help_text="Empty: made from the title.")
@@ -50,13 +59,7 @@ class PostForm(forms.Form):
     )
 
     def clean_body(self) -> str:
-        body = self.cleaned_data["body"]
-        size = len(body.encode())
-        if size > MAX_BODY_BYTES:
-            raise forms.ValidationError(
-                f"The post is too long ({size // 1000} KB): the limit is 500 KB."
-            )
-        return body
+        return _body_checked(self.cleaned_data["body"])
 
     def clean_tags(self) -> list[str]:
         try:
@@ -81,6 +84,16 @@ class PostForm(forms.Form):
         )
 
 
+class PreviewForm(forms.Form):
+    """What the editor's live preview sends: the title and the Markdown body."""
+
+    title = forms.CharField(max_length=200, required=False)
+    body = forms.CharField(required=False, strip=False)
+
+    def clean_body(self) -> str:
+        return _body_checked(self.cleaned_data["body"])
+
+
 class SettingsForm(forms.Form):
     title = forms.CharField(max_length=100, required=False, help_text="Empty: the blog's name.")
     tagline = forms.CharField(max_length=200, required=False)
@@ -103,6 +116,16 @@ class SettingsForm(forms.Form):
     )
     footer = forms.CharField(max_length=500, required=False)
 
+    def __init__(self, *args, blog_name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.blog_name = blog_name
+
+    def clean_title(self) -> str:
+        """The blog's name is the default title: keeping it (as prefilled) saves no title, so
+        the title follows the name if the name changes."""
+        title = self.cleaned_data["title"].strip()
+        return "" if title == self.blog_name else title
+
     def clean_navigation(self) -> list[dict[str, str]]:
         try:
             return navigation_parse(self.cleaned_data["navigation"])
@@ -110,11 +133,12 @@ class SettingsForm(forms.Form):
             raise forms.ValidationError(str(exc)) from exc
 
     @classmethod
-    def for_blog(cls, *, settings: BlogSettings, language: str) -> "SettingsForm":
+    def for_blog(cls, *, settings: BlogSettings, language: str, blog_name: str) -> "SettingsForm":
         nav = "\n".join(f"{link['label']} | {link['url']}" for link in settings.navigation)
         return cls(
+            blog_name=blog_name,
             initial={
-                "title": settings.title,
+                "title": settings.title or blog_name,
                 "tagline": settings.tagline,
                 "description": settings.description,
                 "language": language,
@@ -123,7 +147,7 @@ class SettingsForm(forms.Form):
                 "posts_per_page": settings.posts_per_page,
                 "navigation": nav,
                 "footer": settings.footer,
-            }
+            },
         )
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("robots.txt", reader.robots_txt, name="robots_txt"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/preview/", dashboard.preview, name="dashboard_preview"),
     path("dashboard/posts/new/", dashboard.post_new, name="post_new"),
     path("dashboard/pages/new/", dashboard.page_new, name="page_new"),
     path("dashboard/posts/<int:pk>/", dashboard.post_edit, name="post_edit"),

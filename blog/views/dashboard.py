@@ -1,12 +1,21 @@
 """The writers' side of a blog: posts, pages, settings and tags. Roles are checked here."""
 
+from datetime import UTC
+
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import dateformat
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
 from blog import selectors, services
-from blog.forms import PostForm, SettingsForm, TagMergeForm
+from blog.allowance import LIVE, PlanAllowances, plan_allowances_get
+from blog.contrast import THEME_BACKGROUNDS, accent_problems
+from blog.forms import PostForm, PreviewForm, SettingsForm, TagMergeForm
 from blog.models import Post
 from blog.permissions import (
+    Role,
     can_edit_post,
     can_manage_tags,
     can_write_pages,
@@ -45,12 +54,46 @@ def _post_fields(form: PostForm) -> dict:
     }
 
 
+def _saved_message(request: HttpRequest, post: Post, *, action: str, before: str | None) -> None:
+    """What the writer sees on the list after a save: what happened, and a link to the post.
+    `before` is the post's status before the save (None: a new post)."""
+    view = format_html(' <a href="/{}/">View {}</a>', post.slug, post.kind)
+    if post.is_published and before != Post.Status.PUBLISHED:
+        messages.success(request, format_html("Published “{}”.{}", post.title, view))
+    elif post.is_published:
+        text = format_html("Saved “{}”: readers see it now.{}", post.title, view)
+        messages.success(request, text)
+    elif post.status == Post.Status.SCHEDULED:
+        when = dateformat.format(post.published_at.astimezone(UTC), "j M Y H:i")
+        messages.success(request, format_html("Scheduled “{}” for {} UTC.", post.title, when))
+    elif action == "unpublish" and before in LIVE:
+        messages.success(request, format_html("“{}” is a draft again.", post.title))
+    else:
+        messages.success(request, format_html("Saved draft “{}”.", post.title))
+
+
+def _publish_note(request: HttpRequest, *, post: Post | None, kind: str) -> dict:
+    """The plan's post allowance, for the editor to show before Publish is pressed: only when
+    publishing this one would use the last post allowed, or is not allowed at all."""
+    if kind != Post.Kind.POST or (post is not None and post.status in LIVE):
+        return {}
+    plan = plan_allowances_get(
+        tenant_id=request.tenant.id, exclude_post_id=post.id if post else None
+    )
+    if plan.posts.unlimited or plan.posts.left > 1:
+        return {}
+    return {"plan": plan, "can_upgrade": request.role == Role.OWNER}
+
+
 def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpResponse:
     """Shared by new and edit: preview, or save through the service, or show the errors."""
     if request.method != "POST":
         form = PostForm.for_post(post) if post else PostForm()
+        context = {"form": form, "post": post, "kind": kind}
         return render(
-            request, "blog/dashboard/edit.html", {"form": form, "post": post, "kind": kind}
+            request,
+            "blog/dashboard/edit.html",
+            context | _publish_note(request, post=post, kind=kind),
         )
     form = PostForm(request.POST)
     if "autosave" in request.POST:
@@ -60,13 +103,16 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
         if "preview" in request.POST:
             preview = markdown_render(form.cleaned_data["body"])
         else:
+            fields = _post_fields(form)
+            before = post.status if post is not None else None
             try:
                 if post is None:
-                    services.post_create(
-                        tenant=request.tenant, author=request.user, kind=kind, **_post_fields(form)
+                    saved = services.post_create(
+                        tenant=request.tenant, author=request.user, kind=kind, **fields
                     )
                 else:
-                    services.post_update(tenant=request.tenant, post=post, **_post_fields(form))
+                    saved = services.post_update(tenant=request.tenant, post=post, **fields)
+                _saved_message(request, saved, action=fields["action"], before=before)
                 return redirect("dashboard")
             except services.PostInvalid as exc:
                 form.add_error(None, str(exc))
@@ -80,7 +126,24 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
         "preview": preview,
         "upgrade_url": upgrade_url,
     }
+    context |= _publish_note(request, post=post, kind=kind)
     return render(request, "blog/dashboard/edit.html", context)
+
+
+@require_POST
+@member_required
+def preview(request: HttpRequest) -> HttpResponse:
+    """The editor's live preview: the body rendered exactly as publishing renders it
+    (markdown-it, then nh3), as an HTML fragment. Any member may preview; nothing is saved."""
+    form = PreviewForm(request.POST)
+    if not form.is_valid():
+        errors = " ".join(e for errs in form.errors.values() for e in errs)
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    context = {
+        "title": form.cleaned_data["title"],
+        "html": markdown_render(form.cleaned_data["body"]),
+    }
+    return render(request, "blog/dashboard/_preview.html", context)
 
 
 def _autosave(form: PostForm, *, post: Post | None, tenant) -> HttpResponse:
@@ -100,6 +163,9 @@ def _autosave(form: PostForm, *, post: Post | None, tenant) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     author_id = request.user.id if request.role == "author" else None
     posts = selectors.posts_for_dashboard(author_id=author_id)
+    plan: PlanAllowances | None = None
+    if request.role == Role.OWNER:
+        plan = plan_allowances_get(tenant_id=request.tenant.id)
     return render(
         request,
         "blog/dashboard/index.html",
@@ -107,6 +173,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "posts": posts,
             "role": request.role,
             "can_write_pages": can_write_pages(role=request.role),
+            "plan": plan,
         },
     )
 
@@ -145,19 +212,27 @@ def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @owner_required
 def blog_settings(request: HttpRequest) -> HttpResponse:
     current = selectors.blog_settings_get()
+    name = request.tenant.name
     form = (
-        SettingsForm(request.POST)
+        SettingsForm(request.POST, blog_name=name)
         if request.method == "POST"
-        else SettingsForm.for_blog(settings=current, language=request.tenant.language)
+        else SettingsForm.for_blog(
+            settings=current, language=request.tenant.language, blog_name=name
+        )
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.blog_settings_update(tenant=request.tenant, **form.cleaned_data)
+            saved = services.blog_settings_update(tenant=request.tenant, **form.cleaned_data)
+            # Warn, don't refuse: the colour is often a brand's, and the writer decides; the
+            # warning names each failing pair with its ratio so they can pick a better shade.
+            for problem in accent_problems(accent=saved.accent, theme=saved.theme):
+                messages.warning(request, f"Low contrast for the accent {saved.accent}: {problem}.")
             return redirect("blog_settings_saved")
         except services.SettingsInvalid as exc:
             form.add_error(None, str(exc))
     saved = request.resolver_match.url_name == "blog_settings_saved"
-    return render(request, "blog/dashboard/settings.html", {"form": form, "saved": saved})
+    context = {"form": form, "saved": saved, "theme_backgrounds": THEME_BACKGROUNDS}
+    return render(request, "blog/dashboard/settings.html", context)
 
 
 @member_required

@@ -1,8 +1,10 @@
 """The owner's members screen: who writes for the blog, invitations by email."""
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from blog.allowance import plan_allowances_get
 from blog.forms import InviteForm
 from blog.permissions import owner_required
 from shared.accounts import selectors as account_selectors
@@ -27,6 +29,7 @@ def _page(
         "invitations": account_selectors.invitations_pending(tenant_id=tenant_id),
         "role": request.role,
         "roles": Membership.Role.choices,
+        "plan": plan_allowances_get(tenant_id=tenant_id),
     }
     return render(request, "blog/dashboard/members.html", context)
 
@@ -43,6 +46,7 @@ def members(request: HttpRequest) -> HttpResponse:
                 url_base=tenant_url(tenant=request.tenant, request=request, path=""),
                 **form.cleaned_data,
             )
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("members")
         except account_services.InvitationInvalid as exc:
             form.add_error(None, str(exc))
