@@ -281,3 +281,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- accounts (issue 10) ---
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("shared.accounts.context_processors.accounts")

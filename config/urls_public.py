@@ -13,5 +13,6 @@ urlpatterns = [
     path("accounts/signup/", tenant_views.not_found),
     path("accounts/", include("allauth.urls")),
     path("blogs/", account_views.my_blogs, name="my_blogs"),
+    path("blogs/<str:subdomain>/open/", account_views.blog_open, name="blog_open"),
     path("billing/", include("shared.billing.urls")),
 ]

@@ -4,11 +4,10 @@ from django.urls import include, path
 
 from blog import search_views
 from shared.accounts import views as account_views
-from tenants import views as tenant_views
 
 urlpatterns = [
     path("accounts/handoff/", account_views.handoff, name="handoff"),
-    path("accounts/signup/", tenant_views.not_found),
+    path("accounts/signup/", account_views.signup_on_root),
     path("accounts/", include("allauth.urls")),
     path("dashboard/billing/", include("shared.billing.urls_dashboard")),
     path("search/", search_views.search_page, name="search"),

@@ -7,6 +7,14 @@ class AccountAdapter(DefaultAccountAdapter):
         # People sign up through shared.signup, which makes their blog at the same time.
         return False
 
+    def logout(self, request: HttpRequest) -> None:
+        """Log out here and everywhere else: root domain and every blog host."""
+        from shared.accounts import services
+
+        if request.user.is_authenticated:
+            services.user_sessions_end(user=request.user)
+        super().logout(request)
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if getattr(request, "tenant", None) is not None:
             return "/dashboard/"

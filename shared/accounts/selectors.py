@@ -17,7 +17,23 @@ def membership_role(*, user: User, tenant_id: int) -> str | None:
 
 
 def user_memberships(*, user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name")
+    """The person's blogs (live or suspended, not deleted) with their plan, by name."""
+    return (
+        Membership.objects.filter(user=user, tenant__deleted_at__isnull=True)
+        .select_related("tenant", "tenant__subscription__plan")
+        .order_by("tenant__name", "tenant_id")
+    )
+
+
+def membership_by_subdomain(*, user: User, subdomain: str) -> Membership | None:
+    """The person's membership of the blog at `subdomain`, or None."""
+    return (
+        Membership.objects.filter(
+            user=user, tenant__subdomain=subdomain, tenant__deleted_at__isnull=True
+        )
+        .select_related("tenant")
+        .first()
+    )
 
 
 def tenant_owner_email(*, tenant_id: int) -> str | None:

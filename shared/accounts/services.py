@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from shared.accounts.models import HandoffToken, Invitation, Membership, User
@@ -31,15 +32,26 @@ def membership_create(*, user: User, tenant_id: int, role: str) -> Membership:
     return Membership.objects.create(user=user, tenant_id=tenant_id, role=role)
 
 
+def user_sessions_end(*, user: User) -> None:
+    """Log `user` out everywhere: every session on every host (root and blogs) stops being
+    valid at its next request, because the session auth hash includes this counter."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+
+
 def handoff_issue(*, user: User, tenant_id: int) -> str:
-    """A signed token that logs `user` in on one blog's host, once, within a minute."""
+    """A signed token that logs `user` in on one blog's host, once, within a minute.
+
+    Issued to members only (from signup, "My blogs" or a blog's "log in with your Quire
+    account"); redeeming checks the membership again."""
     token = HandoffToken.objects.create(user=user, tenant_id=tenant_id)
     return signing.dumps(str(token.id), salt=_HANDOFF_SALT, compress=False)
 
 
 def handoff_redeem(*, token: str, tenant_id: int) -> User | None:
     """Return the user the token was issued for, or None if it is forged, expired, used or
-    meant for another blog. Marking it used is atomic, so it works only once."""
+    meant for another blog, or if the person is no longer a member of this blog. Marking it
+    used is atomic, so it works only once."""
     try:
         token_id = signing.loads(token, salt=_HANDOFF_SALT, max_age=settings.QUIRE_HANDOFF_MAX_AGE)
     except signing.BadSignature:
@@ -50,7 +62,9 @@ def handoff_redeem(*, token: str, tenant_id: int) -> User | None:
         ).update(used_at=timezone.now())
         if claimed != 1:
             return None
-        return User.objects.filter(handofftoken__id=token_id, is_active=True).first()
+        return User.objects.filter(
+            handofftoken__id=token_id, is_active=True, memberships__tenant_id=tenant_id
+        ).first()
 
 
 def password_reset_url(*, user: User, base: str) -> str:
