@@ -284,3 +284,5 @@ LOGGING = {
 
 # --- accounts (issue 10) ---
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("shared.accounts.context_processors.accounts")
+# How many blogs on the Free plan one person may own ("My blogs" -> New blog, and signup).
+QUIRE_FREE_BLOGS_PER_ACCOUNT = env.int("QUIRE_FREE_BLOGS_PER_ACCOUNT", default=3)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from shared.accounts import views as account_views
+from shared.signup import views as signup_views
 from tenants import views as tenant_views
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("accounts/signup/", tenant_views.not_found),
     path("accounts/", include("allauth.urls")),
     path("blogs/", account_views.my_blogs, name="my_blogs"),
+    path("blogs/new/", signup_views.blog_new, name="blog_new"),
     path("blogs/<str:subdomain>/open/", account_views.blog_open, name="blog_open"),
     path("billing/", include("shared.billing.urls")),
 ]
