@@ -138,7 +138,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# allauth: email only, no usernames. Blogs are created by shared.signup, not allauth's signup.
+# allauth: email only, no usernames (more in the accounts block at the end).
 ACCOUNT_ADAPTER = "shared.accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
@@ -286,3 +286,15 @@ LOGGING = {
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("shared.accounts.context_processors.accounts")
 # How many blogs on the Free plan one person may own ("My blogs" -> New blog, and signup).
 QUIRE_FREE_BLOGS_PER_ACCOUNT = env.int("QUIRE_FREE_BLOGS_PER_ACCOUNT", default=3)
+# Signup is allauth's (shared.signup.views.SignupView + shared.signup.forms.SignupForm): the
+# form also asks for the first blog. Verification is "optional" for logging in (an unconfirmed
+# owner can write) and always mailed at signup; publishing and inviting wait for it
+# (shared.accounts.services.publishing_allowed_check).
+ACCOUNT_FORMS = {"signup": "shared.signup.forms.SignupForm"}
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_CHANGE_EMAIL = True  # a new address replaces the old one once confirmed
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # password/email changed notices

@@ -12,6 +12,7 @@ from blog.cache import blog_changed
 from blog.models import Post
 from blog.rendering import markdown_render
 from blog.search import search_config
+from shared.accounts import services as account_services
 from shared.accounts.models import User
 from shared.billing import services as billing_services
 from tenants import services as tenant_services
@@ -131,6 +132,11 @@ def _apply_action(
     post: Post, *, action: Action, publish_at: datetime | None, now: datetime
 ) -> None:
     if action in ("publish", "schedule"):
+        try:  # an unconfirmed owner can write but not publish (issue 10)
+            if post.status not in _LIVE:
+                account_services.publishing_allowed_check(tenant_id=connection.tenant.id)
+        except account_services.EmailUnverified as exc:
+            raise PostInvalid(str(exc)) from exc
         _check_publish_limit(post)
     if action == "publish":
         if not post.is_published:

@@ -25,6 +25,39 @@ def user_memberships(*, user: User) -> QuerySet[Membership]:
     )
 
 
+def user_first_owned_tenant(*, user: User):
+    """The oldest live blog the person owns (their signup blog), or None."""
+    membership = (
+        Membership.objects.filter(
+            user=user, role=Membership.Role.OWNER, tenant__deleted_at__isnull=True
+        )
+        .select_related("tenant")
+        .order_by("created_at", "id")
+        .first()
+    )
+    return membership.tenant if membership else None
+
+
+def user_first_owned_subdomain(*, user: User) -> str | None:
+    tenant = user_first_owned_tenant(user=user)
+    return tenant.subdomain if tenant else None
+
+
+def user_email_verified(*, user: User) -> bool:
+    """Has the person confirmed their (primary) address through allauth?"""
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
+def tenant_owner_verified(*, tenant_id: int) -> bool:
+    """Has at least one owner of the blog confirmed their address?"""
+    from allauth.account.models import EmailAddress
+
+    owners = Membership.objects.filter(tenant_id=tenant_id, role=Membership.Role.OWNER)
+    return EmailAddress.objects.filter(user_id__in=owners.values("user_id"), verified=True).exists()
+
+
 def membership_by_subdomain(*, user: User, subdomain: str) -> Membership | None:
     """The person's membership of the blog at `subdomain`, or None."""
     return (

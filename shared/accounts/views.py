@@ -1,4 +1,6 @@
-from django.contrib.auth import login
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -76,3 +78,26 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("/dashboard/")
     return render(request, "accounts/invitation.html", context)
+
+
+@login_required
+@reauthentication_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Root domain: delete my account, saying first what happens to each of my blogs."""
+    error = None
+    if request.method == "POST" and request.POST.get("confirm") == "delete":
+        try:
+            services.user_delete(user=request.user)
+        except services.AccountDeletionRefused as exc:
+            error = str(exc)
+        else:
+            logout(request)
+            messages.success(request, "Your account was deleted.")
+            return redirect("/")
+    plan = services.user_delete_plan(user=request.user)
+    return render(
+        request,
+        "accounts/account_delete.html",
+        {"plan": plan, "error": error},
+        status=409 if error else 200,
+    )

@@ -10,6 +10,12 @@ from tenants import services as tenant_services
 from tenants.models import Tenant
 
 
+def signup_blog_create(*, owner: User, name: str, subdomain: str) -> Tenant:
+    """The first blog of someone who just signed up (called by the signup form, inside the
+    signup's transaction). Raises SubdomainTaken when a concurrent signup won."""
+    return tenant_services.tenant_provision(subdomain=subdomain, name=name, owner=owner)
+
+
 def blog_create(*, owner: User, name: str, subdomain: str) -> Tenant:
     """A new blog owned by `owner`, through the one provisioning service, on the Free plan.
 
@@ -38,29 +44,3 @@ def blog_create(*, owner: User, name: str, subdomain: str) -> Tenant:
                 upgrade_url="/blogs/",
             )
         return tenant_services.tenant_provision(subdomain=subdomain, name=name, owner=owner)
-
-
-from django.db import IntegrityError  # noqa: E402
-
-from shared.accounts import services as account_services  # noqa: E402
-
-
-class EmailTaken(Exception):
-    pass
-
-
-def signup_create_blog(
-    *, blog_name: str, subdomain: str, email: str, password: str
-) -> tuple[User, Tenant]:
-    """Create the account and its blog. Any failure leaves nothing behind.
-
-    Raises tenants.services.SubdomainTaken or EmailTaken when a concurrent signup won.
-    """
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                user = account_services.user_create(email=email, password=password)
-        except IntegrityError as exc:
-            raise EmailTaken(email) from exc
-        tenant = tenant_services.tenant_provision(subdomain=subdomain, name=blog_name, owner=user)
-    return user, tenant

@@ -1,4 +1,10 @@
+from allauth.account import app_settings as allauth_settings
+from allauth.account import views as allauth_views
+from allauth.account.internal.flows.login import perform_login
+from allauth.account.internal.flows.signup import complete_signup
+from allauth.account.models import Login
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -6,6 +12,40 @@ from shared.billing.exceptions import LimitReached
 from shared.signup import services
 from shared.signup.forms import NewBlogForm
 from tenants.services import SubdomainTaken
+
+_MANDATORY = allauth_settings.EmailVerificationMethod.MANDATORY
+
+
+class SignupView(allauth_views.SignupView):
+    """allauth's signup view (its rate limit and `user_signed_up` signal apply) that also
+    makes the first blog, and always answers "check your inbox":
+
+    - a new address: account and blog are made in one transaction, and the verification
+      mail carries the blog's link; opening it (in this browser) logs in and opens the blog;
+    - an address that has an account already: nothing is made; allauth mails that address
+      to say so. The page shown is the same, so signup never tells who has an account.
+
+    Logging in before confirming works (verification is "optional" for login): the owner
+    can write but not publish or invite until the address is confirmed."""
+
+    def form_valid(self, form) -> HttpResponse:
+        if form.account_already_exists:
+            email = form.cleaned_data["email"]
+            fake = Login(user=None, email=email, signup=True, email_verification=_MANDATORY)
+            return perform_login(self.request, fake)
+        try:
+            with transaction.atomic():
+                self.user = form.save(self.request)
+        except SubdomainTaken:
+            sub = form.cleaned_data["subdomain"]
+            form.add_error("subdomain", f"'{sub}' is already taken: please choose another.")
+            return self.form_invalid(form)
+        return complete_signup(self.request, user=self.user, email_verification=_MANDATORY)
+
+
+def signup_moved(request: HttpRequest) -> HttpResponse:
+    """The old /signup/ address."""
+    return redirect("account_signup", permanent=False)
 
 
 @login_required
@@ -28,38 +68,3 @@ def blog_new(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("blog_open", subdomain=tenant.subdomain)
     return render(request, "signup/blog_new.html", {"form": form})
-
-
-from django.contrib.auth import login  # noqa: E402
-
-from shared.accounts import services as account_services  # noqa: E402
-from shared.signup.forms import SignupForm  # noqa: E402
-from tenants import selectors as tenant_selectors  # noqa: E402
-
-
-def signup(request: HttpRequest) -> HttpResponse:
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user, tenant = services.signup_create_blog(
-                blog_name=data["blog_name"],
-                subdomain=data["subdomain"],
-                email=data["email"],
-                password=data["password"],
-            )
-        except SubdomainTaken:
-            form.add_error(
-                "subdomain",
-                f"'{data['subdomain']}' is already taken: please choose another subdomain.",
-            )
-        except services.EmailTaken:
-            form.add_error("email", "An account with this email already exists: log in.")
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            token = account_services.handoff_issue(user=user, tenant_id=tenant.id)
-            url = tenant_selectors.tenant_url(
-                tenant=tenant, request=request, path=f"/accounts/handoff/?token={token}"
-            )
-            return redirect(url)
-    return render(request, "signup/signup.html", {"form": form})
