@@ -298,3 +298,16 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_CHANGE_EMAIL = True  # a new address replaces the old one once confirmed
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_EMAIL_NOTIFICATIONS = True  # password/email changed notices
+
+# Two-factor (allauth.mfa): TOTP with recovery codes, and security keys / passkeys. Staff must
+# have one before any console action (shared.accounts.mfa.StaffMFARequiredMiddleware).
+SHARED_APPS += ["allauth.mfa"]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+MFA_ADAPTER = "shared.accounts.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Quire"
+# WebAuthn needs a secure origin; plain http is allowed only for local development.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+QUIRE_CONSOLE_PREFIX = "/admin/"
+MIDDLEWARE.append("shared.accounts.mfa.StaffMFARequiredMiddleware")
