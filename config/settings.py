@@ -311,3 +311,13 @@ MFA_TOTP_ISSUER = "Quire"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 QUIRE_CONSOLE_PREFIX = "/admin/"
 MIDDLEWARE.append("shared.accounts.mfa.StaffMFARequiredMiddleware")
+
+# Abuse limits on allauth's rate limiter (shared.accounts.ratelimits): "amount/period/per",
+# per = ip | user | key. allauth's own actions keep their defaults unless named here.
+ACCOUNT_RATE_LIMITS = {
+    "signup": env("QUIRE_RATE_SIGNUP", default="5/h/ip"),  # each one provisions a schema
+    "reset_password": env("QUIRE_RATE_RESET_PASSWORD", default="10/h/ip,3/h/key"),
+    "blog_create": env("QUIRE_RATE_BLOG_CREATE", default="10/h/ip,5/d/user"),
+    "search": env("QUIRE_RATE_SEARCH", default="60/m/ip"),
+    "invitation_send": env("QUIRE_RATE_INVITATION_SEND", default="60/h/ip,20/h/user"),
+}

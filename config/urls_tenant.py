@@ -15,3 +15,4 @@ urlpatterns = [
 ]
 
 handler404 = "blog.views.page_not_found"
+handler429 = "shared.accounts.ratelimits.handler429"

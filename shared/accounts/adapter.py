@@ -7,6 +7,12 @@ class AccountAdapter(DefaultAccountAdapter):
         # Signup (which makes the first blog) happens on the root domain only.
         return getattr(request, "tenant", None) is None
 
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """REMOTE_ADDR only (set from the trusted proxy's header by the proxy middleware)."""
+        from shared.accounts.ratelimits import client_ip
+
+        return client_ip(request)
+
     def logout(self, request: HttpRequest) -> None:
         """Log out here and everywhere else: root domain and every blog host."""
         from shared.accounts import services

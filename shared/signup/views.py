@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from shared.accounts.ratelimits import rate_limited
 from shared.billing.exceptions import LimitReached
 from shared.signup import services
 from shared.signup.forms import NewBlogForm
@@ -49,6 +50,7 @@ def signup_moved(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limited("blog_create")
 def blog_new(request: HttpRequest) -> HttpResponse:
     """Root domain, My blogs -> New blog: name and subdomain; then straight to its dashboard."""
     form = NewBlogForm(request.POST or None)
