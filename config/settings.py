@@ -321,3 +321,6 @@ ACCOUNT_RATE_LIMITS = {
     "search": env("QUIRE_RATE_SEARCH", default="60/m/ip"),
     "invitation_send": env("QUIRE_RATE_INVITATION_SEND", default="60/h/ip,20/h/user"),
 }
+
+# Every mail: a slow mail server must not hold up a request or a task for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
