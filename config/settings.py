@@ -324,3 +324,6 @@ ACCOUNT_RATE_LIMITS = {
 
 # Every mail: a slow mail server must not hold up a request or a task for long.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# Each member's time zone on the dashboard and account pages (shared.accounts.timezones).
+MIDDLEWARE.append("shared.accounts.timezones.MemberTimeZoneMiddleware")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/signup/", signup_views.SignupView.as_view(), name="account_signup"),
     path("accounts/delete/", account_views.account_delete, name="account_delete"),
+    path("accounts/time-zone/", account_views.time_zone, name="account_time_zone"),
     path("accounts/", include("allauth.urls")),
     path("blogs/", account_views.my_blogs, name="my_blogs"),
     path("blogs/new/", signup_views.blog_new, name="blog_new"),

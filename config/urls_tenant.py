@@ -8,6 +8,7 @@ from shared.accounts import views as account_views
 urlpatterns = [
     path("accounts/handoff/", account_views.handoff, name="handoff"),
     path("accounts/signup/", account_views.signup_on_root),
+    path("accounts/time-zone/", account_views.time_zone, name="account_time_zone"),
     path("accounts/", include("allauth.urls")),
     path("dashboard/billing/", include("shared.billing.urls_dashboard")),
     path("search/", search_views.search_page, name="search"),

@@ -144,11 +144,12 @@ def _apply_action(
             post.published_at = now
     elif action == "schedule":
         if publish_at is None:
-            raise PostInvalid("Choose the date and time (UTC) at which the post should go live.")
+            raise PostInvalid("Choose the date and time at which the post should go live.")
         if publish_at <= now:
             when = timezone.localtime(publish_at).strftime("%Y-%m-%d %H:%M")
             raise PostInvalid(
-                f"{when} UTC is in the past: choose a time in the future, "
+                f"{when} ({timezone.get_current_timezone_name()}) is in the past: choose a "
+                "time in the future, "
                 "or press Publish to publish now."
             )
         post.status = Post.Status.SCHEDULED

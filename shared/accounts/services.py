@@ -52,6 +52,18 @@ def user_create(
     return user
 
 
+def user_time_zone_set(*, user: User, time_zone: str) -> User:
+    """Set the member's time zone (an IANA name such as "Europe/Paris")."""
+    from shared.accounts.timezones import time_zone_valid
+
+    time_zone = time_zone.strip()
+    if not time_zone_valid(time_zone):
+        raise ValueError(f"'{time_zone[:64]}' is not a time zone: choose one from the list.")
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+    return user
+
+
 def publishing_allowed_check(*, tenant_id: int) -> None:
     """The one rule blog services call before a post goes live and before an invitation:
     a blog publishes and invites only once an owner has confirmed their email address.

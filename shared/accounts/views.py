@@ -101,3 +101,26 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         {"plan": plan, "error": error},
         status=409 if error else 200,
     )
+
+
+@login_required
+def time_zone(request: HttpRequest) -> HttpResponse:
+    """Any host: the member's time zone. The browser's script posts it once (204); the page
+    lets the person choose another."""
+    from shared.accounts.timezones import time_zone_names
+
+    error = None
+    if request.method == "POST":
+        try:
+            services.user_time_zone_set(
+                user=request.user, time_zone=request.POST.get("time_zone", "")
+            )
+        except ValueError as exc:
+            error = str(exc)
+        else:
+            if request.headers.get("X-Requested-With") == "quire-time-zone":
+                return HttpResponse(status=204)
+            messages.success(request, f"Times are now shown in {request.user.time_zone}.")
+            return redirect("account_time_zone")
+    context = {"zones": time_zone_names(), "error": error}
+    return render(request, "accounts/time_zone.html", context, status=400 if error else 200)

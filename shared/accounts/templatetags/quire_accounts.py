@@ -21,3 +21,10 @@ def email_unverified_notice(context) -> dict:
         "email": user.email,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("accounts/_time_zone_script.html", takes_context=True)
+def member_time_zone_script(context) -> dict:
+    """Once, while the member has no time zone yet: the browser tells us its own."""
+    user = context["request"].user
+    return {"show": user.is_authenticated and not user.time_zone}
