@@ -327,3 +327,24 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # Each member's time zone on the dashboard and account pages (shared.accounts.timezones).
 MIDDLEWARE.append("shared.accounts.timezones.MemberTimeZoneMiddleware")
+
+# Social login (GitHub, Google): off unless both of a provider's variables are set. With
+# them, the root domain's login and signup pages offer it (callback URL to register with the
+# provider: <scheme>://<PLATFORM_DOMAIN>/accounts/<github|google>/login/callback/).
+SOCIALACCOUNT_PROVIDERS: dict = {}
+for _provider, _prefix in (("github", "GITHUB"), ("google", "GOOGLE")):
+    _client_id = env(f"QUIRE_{_prefix}_CLIENT_ID", default="")
+    _secret = env(f"QUIRE_{_prefix}_CLIENT_SECRET", default="")
+    if _client_id and _secret:
+        SHARED_APPS += [f"allauth.socialaccount.providers.{_provider}"]
+        SOCIALACCOUNT_PROVIDERS[_provider] = {
+            "APPS": [{"client_id": _client_id, "secret": _secret, "key": ""}],
+            "SCOPE": ["user:email"] if _provider == "github" else ["profile", "email"],
+            "VERIFIED_EMAIL": _provider == "google",
+        }
+# The socialaccount app (its tables) is always installed, so turning a provider on needs no
+# migration; with no provider configured nothing is offered.
+SHARED_APPS.insert(SHARED_APPS.index("allauth.mfa"), "allauth.socialaccount")
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never log into an existing account by email
