@@ -8,7 +8,8 @@ For each case it prints p50 and p95 of:
 - quire, pool:   `tenant_provision` claiming a spare schema (what a signup does);
 - quire, inline: `tenant_provision` with the pool empty (clone of the template in the request);
 - stock:         `Tenant(...).save()` with django-tenants' auto_create_schema;
-- signup POST:   the whole `POST /accounts/signup/` through Django (pool warm), password hashing included.
+- signup POST:   the whole `POST /accounts/signup/` through Django (pool warm), password
+                 hashing included.
 Target: quire-with-pool p50 under 100 ms and independent of the number of migrations.
 """
 
