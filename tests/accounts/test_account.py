@@ -175,3 +175,17 @@ def test_another_persons_account_is_never_deleted(make_blog):
     )
     assert User.objects.filter(pk=other.pk).exists()
     assert not User.objects.filter(pk=person.pk).exists()
+
+
+def test_the_resend_button_works_after_a_hand_off_login(make_blog):
+    owner = UserFactory(email_verified=False)
+    make_blog("alpha", owner=owner)
+    root = root_login(owner)
+    handoff = root.get("/blogs/alpha/open/")["Location"].removeprefix("http://alpha.localhost")
+    blog = host_client("alpha.localhost")
+    assert blog.get(handoff).status_code == 302
+    mail.outbox.clear()
+    resent = blog.post("/accounts/email/", {"email": owner.email, "action_send": ""})
+    assert resent.status_code == 302 and "reauthenticate" not in resent["Location"]
+    (message,) = mail.outbox
+    assert message.to == [owner.email]

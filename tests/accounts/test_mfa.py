@@ -5,7 +5,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 
 from tenants.models import Tenant
-from tests.accounts.mfa_helpers import mfa_login, totp_code, totp_enrol
+from tests.accounts.mfa_helpers import fresh_code_window, mfa_login, totp_code, totp_enrol
 from tests.accounts.test_one_login import root_login
 from tests.conftest import host_client
 from tests.factories import PASSWORD, UserFactory
@@ -59,6 +59,7 @@ def test_enrol_totp_then_log_in_with_a_code_or_a_recovery_code(db):
     secret = page.context["form"].secret
     wrong = client.post("/accounts/2fa/totp/activate/", {"code": "000000"})
     assert wrong.status_code == 200
+    fresh_code_window()
     activated = client.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
     assert activated.status_code == 302
     assert Authenticator.objects.filter(user=person, type="totp").exists()

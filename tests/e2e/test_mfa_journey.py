@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.accounts.mfa_helpers import totp_code
+from tests.accounts.mfa_helpers import fresh_code_window, totp_code
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -30,6 +30,7 @@ def test_enrol_totp_and_log_in_with_it(live_server, page):
         page.click("form:has(input[name=password]) button[type=submit]")
         page.wait_for_url(f"{base}/accounts/2fa/totp/activate/")
     secret = page.input_value("#authenticator_secret")
+    fresh_code_window()
     used = totp_code(secret)
     page.fill("input[name=code]", used)
     page.click("form:has(input[name=code]) button[type=submit]")
