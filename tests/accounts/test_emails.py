@@ -81,3 +81,20 @@ def test_a_plan_change_mail_names_the_blog_in_the_common_layout(
     assert "http://alpha.localhost:8765/dashboard/billing/" in message.body
     assert "Alpha Notes\nhttp://alpha.localhost:8765/" in message.body
     assert "Manage your plan" in html_of(message)
+
+
+def test_security_notices_use_the_layout_too(db, password):
+    person = UserFactory()
+    client = Client(HTTP_HOST="localhost:8765")
+    client.post("/accounts/login/", {"login": person.email, "password": password})
+    mail.outbox.clear()
+    new = "another long passphrase"
+    client.post(
+        "/accounts/password/change/",
+        {"oldpassword": password, "password1": new, "password2": new},
+    )
+    (message,) = mail.outbox
+    assert message.subject == "[Quire] Password Changed"
+    assert "Your password was changed." in message.body
+    assert "http://localhost:8765/accounts/password/reset/" in message.body
+    assert "Your password was changed." in html_of(message)
