@@ -189,3 +189,14 @@ def test_the_resend_button_works_after_a_hand_off_login(make_blog):
     assert resent.status_code == 302 and "reauthenticate" not in resent["Location"]
     (message,) = mail.outbox
     assert message.to == [owner.email]
+
+
+def test_an_editor_is_told_why_publishing_waits_for_the_owner(make_blog):
+    owner = UserFactory(email_verified=False)
+    tenant = make_blog("alpha", owner=owner)
+    editor = add_member(tenant, "editor")
+    client = blog_login(tenant, editor)
+    page = client.get("/dashboard/").content.decode()
+    assert "owner has not confirmed their email address" in page
+    refused = client.post("/dashboard/posts/new/", {"title": "Live", "body": "x", "publish": "1"})
+    assert "Confirm your email address" in refused.content.decode()
