@@ -1,5 +1,6 @@
 from django import forms
 from django.core.validators import URLValidator
+from django.utils import timezone
 
 from blog.models import BlogSettings, Post
 from blog.services import (
@@ -53,10 +54,16 @@ class PostForm(forms.Form):
     )
     publish_at = forms.DateTimeField(
         required=False,
-        label="Publish at (UTC)",
+        label="Publish at",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="For Schedule: a time in the future.",
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Read and shown in the member's own time zone (shared.accounts.timezones).
+        zone = timezone.get_current_timezone_name()
+        self.fields["publish_at"].label = f"Publish at ({zone})"
 
     def clean_body(self) -> str:
         return _body_checked(self.cleaned_data["body"])

@@ -5,8 +5,10 @@ from django.shortcuts import render
 
 from blog import search, selectors
 from blog.views.reader import page_number
+from shared.accounts.ratelimits import rate_limited
 
 
+@rate_limited("search", methods=("GET",))
 def search_page(request: HttpRequest) -> HttpResponse:
     settings = selectors.blog_settings_get()
     raw = "".join(ch if ch.isprintable() else " " for ch in request.GET.get("q", ""))

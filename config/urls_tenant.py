@@ -4,11 +4,11 @@ from django.urls import include, path
 
 from blog import search_views
 from shared.accounts import views as account_views
-from tenants import views as tenant_views
 
 urlpatterns = [
     path("accounts/handoff/", account_views.handoff, name="handoff"),
-    path("accounts/signup/", tenant_views.not_found),
+    path("accounts/signup/", account_views.signup_on_root),
+    path("accounts/time-zone/", account_views.time_zone, name="account_time_zone"),
     path("accounts/", include("allauth.urls")),
     path("dashboard/billing/", include("shared.billing.urls_dashboard")),
     path("search/", search_views.search_page, name="search"),
@@ -16,3 +16,4 @@ urlpatterns = [
 ]
 
 handler404 = "blog.views.page_not_found"
+handler429 = "shared.accounts.ratelimits.handler429"

@@ -1,4 +1,5 @@
 import factory
+from allauth.account.models import EmailAddress
 
 from shared.accounts.models import User
 
@@ -17,3 +18,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def email_verified(obj, create, extracted, **kwargs):
+        """Factory users have a confirmed address unless `email_verified=False`."""
+        if create:
+            EmailAddress.objects.update_or_create(
+                user=obj,
+                email=obj.email,
+                defaults={"primary": True, "verified": extracted is not False},
+            )

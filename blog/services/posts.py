@@ -12,6 +12,7 @@ from blog.cache import blog_changed
 from blog.models import Post
 from blog.rendering import markdown_render
 from blog.search import search_config
+from shared.accounts import services as account_services
 from shared.accounts.models import User
 from shared.billing import services as billing_services
 from shared.errors import ApplicationError
@@ -130,6 +131,11 @@ def _apply_action(
     post: Post, *, tenant_id: int, action: Action, publish_at: datetime | None, now: datetime
 ) -> None:
     if action in ("publish", "schedule"):
+        try:  # an unconfirmed owner can write but not publish (issue 10)
+            if post.status not in _LIVE:
+                account_services.publishing_allowed_check(tenant_id=tenant_id)
+        except account_services.EmailUnverified as exc:
+            raise PostInvalid(str(exc)) from exc
         _check_publish_limit(post, tenant_id=tenant_id)
     if action == "publish":
         if not post.is_published:
@@ -137,11 +143,12 @@ def _apply_action(
             post.published_at = now
     elif action == "schedule":
         if publish_at is None:
-            raise PostInvalid("Choose the date and time (UTC) at which the post should go live.")
+            raise PostInvalid("Choose the date and time at which the post should go live.")
         if publish_at <= now:
             when = timezone.localtime(publish_at).strftime("%Y-%m-%d %H:%M")
             raise PostInvalid(
-                f"{when} UTC is in the past: choose a time in the future, "
+                f"{when} ({timezone.get_current_timezone_name()}) is in the past: choose a "
+                "time in the future, "
                 "or press Publish to publish now."
             )
         post.status = Post.Status.SCHEDULED

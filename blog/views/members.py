@@ -10,6 +10,7 @@ from blog.permissions import owner_required
 from shared.accounts import selectors as account_selectors
 from shared.accounts import services as account_services
 from shared.accounts.models import Membership
+from shared.accounts.ratelimits import rate_limited
 from shared.billing.exceptions import LimitReached
 from tenants.selectors import tenant_url
 
@@ -35,6 +36,7 @@ def _page(
 
 
 @owner_required
+@rate_limited("invitation_send")
 def members(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

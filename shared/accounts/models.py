@@ -3,6 +3,7 @@ import uuid
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class UserManager(BaseUserManager["User"]):
@@ -35,6 +36,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised by "log out" (shared.accounts.services.user_sessions_end): it is part of the
+    # session auth hash, so every session of this person, on every host, stops being valid.
+    session_generation = models.PositiveIntegerField(default=0)
+    # An IANA zone name ("Europe/Paris"); empty until the browser tells us (dashboard times).
+    time_zone = models.CharField(max_length=64, blank=True)
 
     objects = UserManager()
 
@@ -44,6 +50,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        # Django checks this hash on every request: a session made before the last
+        # "log out everywhere" (or password change) no longer matches and is flushed.
+        return salted_hmac(
+            "quire.accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Membership(models.Model):

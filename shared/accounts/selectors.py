@@ -17,7 +17,56 @@ def membership_role(*, user: User, tenant_id: int) -> str | None:
 
 
 def user_memberships(*, user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name")
+    """The person's blogs (live or suspended, not deleted) with their plan, by name."""
+    return (
+        Membership.objects.filter(user=user, tenant__deleted_at__isnull=True)
+        .select_related("tenant", "tenant__subscription__plan")
+        .order_by("tenant__name", "tenant_id")
+    )
+
+
+def user_first_owned_tenant(*, user: User):
+    """The oldest live blog the person owns (their signup blog), or None."""
+    membership = (
+        Membership.objects.filter(
+            user=user, role=Membership.Role.OWNER, tenant__deleted_at__isnull=True
+        )
+        .select_related("tenant")
+        .order_by("created_at", "id")
+        .first()
+    )
+    return membership.tenant if membership else None
+
+
+def user_first_owned_subdomain(*, user: User) -> str | None:
+    tenant = user_first_owned_tenant(user=user)
+    return tenant.subdomain if tenant else None
+
+
+def user_email_verified(*, user: User) -> bool:
+    """Has the person confirmed their (primary) address through allauth?"""
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
+def tenant_owner_verified(*, tenant_id: int) -> bool:
+    """Has at least one owner of the blog confirmed their address?"""
+    from allauth.account.models import EmailAddress
+
+    owners = Membership.objects.filter(tenant_id=tenant_id, role=Membership.Role.OWNER)
+    return EmailAddress.objects.filter(user_id__in=owners.values("user_id"), verified=True).exists()
+
+
+def membership_by_subdomain(*, user: User, subdomain: str) -> Membership | None:
+    """The person's membership of the blog at `subdomain`, or None."""
+    return (
+        Membership.objects.filter(
+            user=user, tenant__subdomain=subdomain, tenant__deleted_at__isnull=True
+        )
+        .select_related("tenant")
+        .first()
+    )
 
 
 def tenant_owner_email(*, tenant_id: int) -> str | None:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from shared.accounts.models import HandoffToken, Invitation, Membership, User
@@ -18,8 +19,25 @@ logger = logging.getLogger(__name__)
 _HANDOFF_SALT = "quire.accounts.handoff"
 
 
-def user_create(*, email: str, password: str | None, is_staff: bool = False) -> User:
-    """Create a user. `password=None` makes an account that must set its password by email."""
+class EmailUnverified(ValueError):
+    """The action needs a confirmed email address (publishing, inviting)."""
+
+
+def user_create(
+    *,
+    email: str,
+    password: str | None,
+    is_staff: bool = False,
+    email_verified: bool | None = None,
+) -> User:
+    """Create a user outside the signup form (operators' commands, invitations).
+
+    `password=None` makes an account that must set its password by email. The address is
+    recorded for allauth as verified when `email_verified` (default: accounts made by
+    operators, i.e. staff or without a password, whose owner proves the address by the
+    emailed link)."""
+    from allauth.account.models import EmailAddress
+
     email = User.objects.normalize_email(email).lower()
     if password is not None:
         validate_password(password, User(email=email))
@@ -29,22 +47,61 @@ def user_create(*, email: str, password: str | None, is_staff: bool = False) -> 
     if password is None:
         user.set_unusable_password()
         user.save(update_fields=["password"])
+    if email_verified is None:
+        email_verified = is_staff or password is None
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=email_verified)
     return user
+
+
+def user_time_zone_set(*, user: User, time_zone: str) -> User:
+    """Set the member's time zone (an IANA name such as "Europe/Paris")."""
+    from shared.accounts.timezones import time_zone_valid
+
+    time_zone = time_zone.strip()
+    if not time_zone_valid(time_zone):
+        raise ValueError(f"'{time_zone[:64]}' is not a time zone: choose one from the list.")
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+    return user
+
+
+def publishing_allowed_check(*, tenant_id: int) -> None:
+    """The one rule blog services call before a post goes live and before an invitation:
+    a blog publishes and invites only once an owner has confirmed their email address.
+    Raises EmailUnverified (writing drafts is always allowed)."""
+    from shared.accounts import selectors
+
+    if not selectors.tenant_owner_verified(tenant_id=tenant_id):
+        raise EmailUnverified(
+            "Confirm your email address first: open the link we emailed you (the dashboard "
+            "can send it again). You can keep writing meanwhile."
+        )
 
 
 def membership_create(*, user: User, tenant_id: int, role: str) -> Membership:
     return Membership.objects.create(user=user, tenant_id=tenant_id, role=role)
 
 
+def user_sessions_end(*, user: User) -> None:
+    """Log `user` out everywhere: every session on every host (root and blogs) stops being
+    valid at its next request, because the session auth hash includes this counter."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+
+
 def handoff_issue(*, user: User, tenant_id: int) -> str:
-    """A signed token that logs `user` in on one blog's host, once, within a minute."""
+    """A signed token that logs `user` in on one blog's host, once, within a minute.
+
+    Issued to members only (from signup, "My blogs" or a blog's "log in with your Quire
+    account"); redeeming checks the membership again."""
     token = HandoffToken.objects.create(user=user, tenant_id=tenant_id)
     return signing.dumps(str(token.id), salt=_HANDOFF_SALT, compress=False)
 
 
 def handoff_redeem(*, token: str, tenant_id: int) -> User | None:
     """Return the user the token was issued for, or None if it is forged, expired, used or
-    meant for another blog. Marking it used is atomic, so it works only once."""
+    meant for another blog, or if the person is no longer a member of this blog. Marking it
+    used is atomic, so it works only once."""
     try:
         token_id = signing.loads(token, salt=_HANDOFF_SALT, max_age=settings.QUIRE_HANDOFF_MAX_AGE)
     except signing.BadSignature:
@@ -55,7 +112,9 @@ def handoff_redeem(*, token: str, tenant_id: int) -> User | None:
         ).update(used_at=timezone.now())
         if claimed != 1:
             return None
-        return User.objects.filter(handofftoken__id=token_id, is_active=True).first()
+        return User.objects.filter(
+            handofftoken__id=token_id, is_active=True, memberships__tenant_id=tenant_id
+        ).first()
 
 
 def password_reset_url(*, user: User, base: str) -> str:
@@ -88,9 +147,15 @@ def invitation_create(
 ) -> Invitation:
     """Invite `email` to a blog with `role` and email them a link on `url_base` (the blog's
     host). Inviting the same address again replaces the pending invitation."""
+    from shared.accounts.emails import email_send
+
     email = User.objects.normalize_email(email).strip().lower()
     if role not in Membership.Role.values:
         raise InvitationInvalid("Choose a role: owner, editor or author.")
+    try:
+        publishing_allowed_check(tenant_id=tenant_id)
+    except EmailUnverified as exc:
+        raise InvitationInvalid(str(exc)) from exc
     if Membership.objects.filter(tenant_id=tenant_id, user__email__iexact=email).exists():
         raise InvitationInvalid(f"{email} is already a member of this blog.")
     # Pending invitations count as seats: a blog cannot invite past its plan's limit.
@@ -107,27 +172,29 @@ def invitation_create(
             tenant_id=tenant_id, email=email, role=role, invited_by=invited_by
         )
     token = signing.dumps(str(invitation.id), salt=_INVITE_SALT, compress=False)
-    link = f"{url_base}/dashboard/join/{token}/"
-    body = (
-        f"{invited_by.email} invites you to write for {blog_name} as {role}.\n\n"
-        f"Accept within 7 days: {link}\n\nIf you did not expect this, ignore this email."
-    )
-    subject = f"Join {blog_name} on Quire"
-    transaction.on_commit(lambda: _invitation_email_send(subject=subject, body=body, email=email))
+    context = {
+        "blog_name": blog_name,
+        "inviter": invited_by.email,
+        "role": role,
+        "link": f"{url_base}/dashboard/join/{token}/",
+    }
+
+    def send() -> None:
+        try:
+            email_send(
+                template="invitation",
+                to=[email],
+                context=context,
+                sender_name=blog_name,
+                sender_url=f"{url_base}/",
+            )
+        except Exception:  # the invitation stands; the owner can send it again
+            logger.exception(
+                "could not send the invitation email to %s for blog %s", email, tenant_id
+            )
+
+    transaction.on_commit(send)
     return invitation
-
-
-def _invitation_email_send(*, subject: str, body: str, email: str) -> bool:
-    """Send the invitation after commit. A mail server failure must not undo the invitation
-    (the owner can send it again), but it is logged, never silenced."""
-    from django.core.mail import send_mail
-
-    try:
-        send_mail(subject, body, None, [email])
-    except Exception:  # SMTP and socket errors are many; the invitation itself is committed
-        logger.exception("could not send the invitation email to %s", email)
-        return False
-    return True
 
 
 def invitation_from_token(*, token: str, tenant_id: int) -> Invitation | None:
@@ -170,7 +237,8 @@ def invitation_accept_new_user(*, invitation: Invitation, password: str) -> User
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise InvitationInvalid("You already have an account: log in to accept the invitation.")
     with transaction.atomic():
-        user = user_create(email=invitation.email, password=password)
+        # The link was emailed to this address: opening it proves the address.
+        user = user_create(email=invitation.email, password=password, email_verified=True)
         invitation_accept(invitation=invitation, user=user)
     return user
 
@@ -216,3 +284,56 @@ def membership_remove(*, membership_id: int, tenant_id: int) -> None:
     if _last_owner(membership):
         raise InvitationInvalid("A blog needs an owner: make someone else owner first.")
     membership.delete()
+
+
+# --- account deletion ----------------------------------------------------------------------
+
+
+class AccountDeletionRefused(ValueError):
+    pass
+
+
+def user_delete_plan(*, user: User) -> dict[str, list]:
+    """What deleting the account does to each of the person's blogs:
+
+    - `deleted`: blogs where they are the only member (soft-deleted: offline at once, an
+      export kept, the schema dropped after the grace period);
+    - `left`: blogs they only leave (someone else is an owner too, or they are not an owner);
+    - `blocking`: blogs they are the only owner of, with other members: deletion is refused
+      until they make someone else owner (Members screen) or remove the others.
+    """
+    plan: dict[str, list] = {"deleted": [], "left": [], "blocking": []}
+    memberships = Membership.objects.filter(user=user, tenant__deleted_at__isnull=True)
+    for membership in memberships.select_related("tenant").order_by("tenant__name"):
+        others = Membership.objects.filter(tenant_id=membership.tenant_id).exclude(user=user)
+        if not others.exists():
+            plan["deleted"].append(membership.tenant)
+        elif (
+            membership.role != Membership.Role.OWNER
+            or others.filter(role=Membership.Role.OWNER).exists()
+        ):
+            plan["left"].append(membership.tenant)
+        else:
+            plan["blocking"].append(membership.tenant)
+    return plan
+
+
+def user_delete(*, user: User) -> None:
+    """Delete the account as `user_delete_plan` says, or raise AccountDeletionRefused."""
+    from tenants import lifecycle
+
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        plan = user_delete_plan(user=user)
+        if plan["blocking"]:
+            names = ", ".join(t.name for t in plan["blocking"])
+            raise AccountDeletionRefused(
+                f"You are the only owner of {names}, which other people write for: make one "
+                "of them owner (Members) first, or remove them."
+            )
+        for tenant in plan["deleted"]:
+            lifecycle.tenant_soft_delete(
+                tenant=tenant, actor=user, reason="Its only member deleted their Quire account."
+            )
+        user_sessions_end(user=user)
+        user.delete()

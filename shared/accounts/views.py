@@ -1,15 +1,19 @@
-from django.contrib.auth import login
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from shared.accounts import selectors, services
+from tenants.selectors import platform_url, tenant_url
 
 
 def handoff(request: HttpRequest) -> HttpResponse:
-    """Blog host: log in with the one-minute, single-use token made at signup."""
+    """Blog host: log in with the one-minute, single-use token made on the root domain (at
+    signup, or by "My blogs" -> Dashboard)."""
     user = services.handoff_redeem(token=request.GET.get("token", ""), tenant_id=request.tenant.id)
     if user is None:
         return render(request, "accounts/handoff_invalid.html", status=400)
@@ -17,11 +21,33 @@ def handoff(request: HttpRequest) -> HttpResponse:
     return redirect("/dashboard/")
 
 
+def signup_on_root(request: HttpRequest) -> HttpResponse:
+    """Blog host: signing up happens on the root domain (one account for every blog)."""
+    return redirect(platform_url(request=request, path="/accounts/signup/"))
+
+
 @login_required
 def my_blogs(request: HttpRequest) -> HttpResponse:
     """Root domain: the blogs the logged-in person belongs to."""
     memberships = selectors.user_memberships(user=request.user)
     return render(request, "accounts/my_blogs.html", {"memberships": memberships})
+
+
+@login_required
+def blog_open(request: HttpRequest, subdomain: str) -> HttpResponse:
+    """Root domain: hand the logged-in member over to the blog's dashboard (no second login).
+
+    Also where a blog's "Log in with your Quire account" link points: logged out, the root
+    login page comes first and sends the person back here."""
+    membership = selectors.membership_by_subdomain(user=request.user, subdomain=subdomain)
+    if membership is None:
+        raise Http404("not a member of this blog")
+    token = services.handoff_issue(user=request.user, tenant_id=membership.tenant_id)
+    return redirect(
+        tenant_url(
+            tenant=membership.tenant, request=request, path=f"/accounts/handoff/?token={token}"
+        )
+    )
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -52,3 +78,49 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("/dashboard/")
     return render(request, "accounts/invitation.html", context)
+
+
+@login_required
+@reauthentication_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Root domain: delete my account, saying first what happens to each of my blogs."""
+    error = None
+    if request.method == "POST" and request.POST.get("confirm") == "delete":
+        try:
+            services.user_delete(user=request.user)
+        except services.AccountDeletionRefused as exc:
+            error = str(exc)
+        else:
+            logout(request)
+            messages.success(request, "Your account was deleted.")
+            return redirect("/")
+    plan = services.user_delete_plan(user=request.user)
+    return render(
+        request,
+        "accounts/account_delete.html",
+        {"plan": plan, "error": error},
+        status=409 if error else 200,
+    )
+
+
+@login_required
+def time_zone(request: HttpRequest) -> HttpResponse:
+    """Any host: the member's time zone. The browser's script posts it once (204); the page
+    lets the person choose another."""
+    from shared.accounts.timezones import time_zone_names
+
+    error = None
+    if request.method == "POST":
+        try:
+            services.user_time_zone_set(
+                user=request.user, time_zone=request.POST.get("time_zone", "")
+            )
+        except ValueError as exc:
+            error = str(exc)
+        else:
+            if request.headers.get("X-Requested-With") == "quire-time-zone":
+                return HttpResponse(status=204)
+            messages.success(request, f"Times are now shown in {request.user.time_zone}.")
+            return redirect("account_time_zone")
+    context = {"zones": time_zone_names(), "error": error}
+    return render(request, "accounts/time_zone.html", context, status=400 if error else 200)

@@ -4,9 +4,9 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import get_connection, send_mail
 
 from shared.accounts import selectors as account_selectors
+from shared.accounts.emails import email_send
 from shared.billing.models import Subscription
 from shared.billing.plans import PLAN_DEFAULTS
 
@@ -47,11 +47,16 @@ def subscription_change_email_send(
             f"We could not take the payment for the {new} plan of {tenant.name}. "
             "Please update your card, or the blog will go back to the Free plan."
         )
-    body = f"{what}\n\nManage your plan: {billing_url}\n"
     try:
-        # A short timeout: this runs after commit in a webhook request or a task, and a slow
-        # mail server must not hold either up.
-        send_mail(subject, body, None, [owner_email], connection=get_connection(timeout=10))
+        # In the common mail layout, signed with the blog's name (EMAIL_TIMEOUT keeps a slow
+        # mail server from holding up the webhook request or task this runs after).
+        email_send(
+            template="plan_changed",
+            to=[owner_email],
+            context={"subject": subject, "what": what, "billing_url": billing_url},
+            sender_name=tenant.name,
+            sender_url=_blog_url(tenant, "/"),
+        )
     except Exception:  # SMTP errors are many; the change itself is already committed
         logger.exception("could not email %s about a billing change", owner_email)
         return False

@@ -1,30 +1,46 @@
-"""Signup: one person, one new blog, in one transaction."""
+"""Making blogs for people: at signup (through allauth) and from "My blogs" -> New blog."""
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import transaction
 
-from shared.accounts import services as account_services
-from shared.accounts.models import User
-from shared.errors import Conflict
+from shared.accounts.models import Membership, User
+from shared.billing import plans
+from shared.billing.exceptions import LimitReached
 from tenants import services as tenant_services
 from tenants.models import Tenant
 
 
-class EmailTaken(Conflict):
-    pass
+def signup_blog_create(*, owner: User, name: str, subdomain: str) -> Tenant:
+    """The first blog of someone who just signed up (called by the signup form, inside the
+    signup's transaction). Raises SubdomainTaken when a concurrent signup won."""
+    return tenant_services.tenant_provision(subdomain=subdomain, name=name, owner=owner)
 
 
-def signup_create_blog(
-    *, blog_name: str, subdomain: str, email: str, password: str
-) -> tuple[User, Tenant]:
-    """Create the account and its blog. Any failure leaves nothing behind.
+def blog_create(*, owner: User, name: str, subdomain: str) -> Tenant:
+    """A new blog owned by `owner`, through the one provisioning service, on the Free plan.
 
-    Raises tenants.services.SubdomainTaken or EmailTaken when a concurrent signup won.
+    A person may own `QUIRE_FREE_BLOGS_PER_ACCOUNT` blogs on the Free plan (blogs on a paid
+    plan do not count). Raises LimitReached past that, tenants.services.SubdomainTaken when
+    the subdomain went meanwhile, ValidationError for a bad subdomain.
     """
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                user = account_services.user_create(email=email, password=password)
-        except IntegrityError as exc:
-            raise EmailTaken(email) from exc
-        tenant = tenant_services.tenant_provision(subdomain=subdomain, name=blog_name, owner=user)
-    return user, tenant
+        # One at a time per person, so two tabs cannot both pass the count.
+        User.objects.select_for_update().filter(pk=owner.pk).first()
+        free_owned = (
+            Membership.objects.filter(
+                user=owner,
+                role=Membership.Role.OWNER,
+                tenant__deleted_at__isnull=True,
+                tenant__subscription__plan__code=plans.FREE,
+            )
+            .distinct()
+            .count()
+        )
+        limit = settings.QUIRE_FREE_BLOGS_PER_ACCOUNT
+        if free_owned >= limit:
+            raise LimitReached(
+                f"You own {free_owned} blogs on the Free plan, the most one account may have. "
+                "Upgrade one of them to start another.",
+                upgrade_url="/blogs/",
+            )
+        return tenant_services.tenant_provision(subdomain=subdomain, name=name, owner=owner)

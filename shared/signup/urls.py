@@ -2,4 +2,4 @@ from django.urls import path
 
 from shared.signup import views
 
-urlpatterns = [path("", views.signup, name="signup")]
+urlpatterns = [path("", views.signup_moved, name="signup")]

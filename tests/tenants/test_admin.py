@@ -16,10 +16,11 @@ def console_act(client, action, *tenants, reason="Spam reported by readers", fol
 
 
 def staff_client(password):
-    User.objects.create_superuser(email="staff@example.org", password=password)
-    client = host_client("localhost")
-    assert client.login(email="staff@example.org", password=password)
-    return client
+    """Staff log in through allauth with their second factor (required for the console)."""
+    from tests.accounts.mfa_helpers import mfa_login, totp_enrol
+
+    staff = User.objects.create_superuser(email="staff@example.org", password=password)
+    return mfa_login(staff, totp_enrol(staff))
 
 
 def test_staff_list_tenants_with_domain_owner_status_and_date(make_blog, password):

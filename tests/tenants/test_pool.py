@@ -4,6 +4,7 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
+from shared.accounts import services as account_services
 from shared.accounts.models import User
 from shared.signup import services as signup_services
 from tenants import fleet, pool, services
@@ -73,10 +74,9 @@ def test_concurrent_signups_never_share_a_spare_schema():
     def signup(n: int) -> None:
         try:
             barrier.wait()
-            signup_services.signup_create_blog(
-                blog_name=f"B{n}", subdomain=f"blog-{n}", email=f"b{n}@example.org",
-                password=PASSWORD,
-            )  # fmt: skip
+            with transaction.atomic():
+                owner = account_services.user_create(email=f"b{n}@example.org", password=PASSWORD)
+                signup_services.signup_blog_create(owner=owner, name=f"B{n}", subdomain=f"blog-{n}")
         except Exception as exc:
             errors.append(repr(exc))
         finally:

@@ -31,9 +31,14 @@ def test_root_and_www_serve_the_public_site(db):
 
 def test_admin_and_signup_do_not_exist_on_blog_hosts(tenant):
     client = host_client(tenant)
-    for path in ("/admin/", "/admin/login/", "/signup/", "/accounts/signup/"):
+    for path in ("/admin/", "/admin/login/", "/signup/"):
         assert client.get(path).status_code == 404, path
-    assert host_client("localhost").get("/admin/login/").status_code == 200
+    # Signing up happens on the root domain: a blog's signup link leads there.
+    moved = client.get("/accounts/signup/")
+    assert moved.status_code == 302 and moved["Location"] == "http://localhost/accounts/signup/"
+    # The console's login is allauth's (with two-factor), on the root domain.
+    admin_login = host_client("localhost").get("/admin/login/")
+    assert admin_login.status_code == 302 and admin_login["Location"].startswith("/accounts/login/")
 
 
 def test_blog_host_serves_blog_urls_and_root_does_not(tenant):
