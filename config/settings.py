@@ -12,14 +12,44 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
+# A checkout where `make run` ran once has `.local/`: the secret key it generated and `.local/env`
+# (the database, Redis and public port it used), so that `manage.py` works in a fresh shell.
+# Variables set in the environment win. Production has no `.local/` (the image never copies
+# it), so there a missing SECRET_KEY still refuses to start. `make test` sets
+# QUIRE_IGNORE_LOCAL_ENV=1 so that a developer's `make run` never leaks into the tests.
+LOCAL_DIR = BASE_DIR / ".local"
+_use_local = not env.bool("QUIRE_IGNORE_LOCAL_ENV", default=False)
+if _use_local and (LOCAL_DIR / "env").is_file():
+    environ.Env.read_env(LOCAL_DIR / "env", overwrite=False)
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY")
+if "SECRET_KEY" not in env.ENVIRON and (LOCAL_DIR / "secret_key").is_file():
+    SECRET_KEY = (LOCAL_DIR / "secret_key").read_text().strip()
+else:
+    SECRET_KEY = env("SECRET_KEY")
 
 # The platform's root domain: `example.com` serves the public site, `<sub>.example.com` a blog.
 PLATFORM_DOMAIN = env("PLATFORM_DOMAIN", default="localhost").lower().strip(".")
-PORT = env.int("PORT", default=8000)
+
+# --- HTTPS behind a front server (issue 8) ---
+# One switch: QUIRE_HTTPS=1 when a TLS-terminating proxy (Caddy) serves the platform. It turns
+# on the HTTPS redirect, HSTS and secure cookies. The proxy's X-Forwarded-Proto and
+# X-Forwarded-For are believed only from QUIRE_TRUSTED_PROXIES (tenants.proxy).
+QUIRE_HTTPS = env.bool("QUIRE_HTTPS", default=False)
+QUIRE_TRUSTED_PROXIES = env.list("QUIRE_TRUSTED_PROXIES", default=["127.0.0.1/32", "::1/128"])
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = QUIRE_HTTPS
+# Caddy asks over plain HTTP on the internal network; health checks too.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^_quire/"]
+SECURE_HSTS_SECONDS = env.int("QUIRE_HSTS_SECONDS", default=31_536_000) if QUIRE_HTTPS else 0
+# Blog subdomains are served by the same proxy over HTTPS, so HSTS covers them too. Custom
+# domains get their own header from the responses served on them.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = QUIRE_HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
 # How links to the platform and blogs are written outside a request (emails, commands).
-QUIRE_PUBLIC_SCHEME = env("QUIRE_PUBLIC_SCHEME", default="http")
+QUIRE_PUBLIC_SCHEME = env("QUIRE_PUBLIC_SCHEME", default="https" if QUIRE_HTTPS else "http")
 QUIRE_PUBLIC_PORT = env("QUIRE_PUBLIC_PORT", default="")
 
 # Host validation is done by tenants.middleware.TenantRoutingMiddleware, which answers 404 for
@@ -71,6 +101,7 @@ QUIRE_ROUTING_CACHE_SECONDS = env.int("QUIRE_ROUTING_CACHE_SECONDS", default=300
 QUIRE_ROUTING_LOCAL_SECONDS = env.float("QUIRE_ROUTING_LOCAL_SECONDS", default=2.0)
 
 MIDDLEWARE = [
+    "tenants.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.HealthzMiddleware",
@@ -135,8 +166,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # A session is also bound to the schema it was made on (shared.accounts.middleware).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = QUIRE_HTTPS
+CSRF_COOKIE_SECURE = QUIRE_HTTPS
+# CSRF: Django checks a POST's Origin against the scheme and host the request was served on
+# (every blog subdomain and custom domain is its own origin); no trusted-origin list needed.
 
 # allauth: email only, no usernames. Blogs are created by shared.signup, not allauth's signup.
 ACCOUNT_ADAPTER = "shared.accounts.adapter.AccountAdapter"

@@ -125,6 +125,11 @@ ensure_secret() {
   fi
 }
 
+ensure_caddy() { command -v caddy >/dev/null || apt_install caddy; }
+ensure_dnsmasq() {
+  command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || apt_install dnsmasq-base
+}
+
 ensure_chromium() {
   if [ -z "${QUIRE_CHROMIUM:-}" ]; then
     command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || apt_install chromium
@@ -160,13 +165,35 @@ bootstrap() {
   .venv/bin/python scripts/ensure_database.py
 }
 
+# What `make run` used, for `manage.py` in a fresh shell (config/settings.py reads it; variables
+# set in the environment win). Not a secret beyond what .local/ already holds.
+write_local_env() {
+  umask 077
+  {
+    echo "# written by scripts/dev.sh run; read by config/settings.py in this checkout"
+    echo "DATABASE_URL=$DATABASE_URL"
+    echo "REDIS_URL=$REDIS_URL"
+    echo "CELERY_BROKER_URL=$CELERY_BROKER_URL"
+    echo "QUIRE_PUBLIC_SCHEME=$QUIRE_PUBLIC_SCHEME"
+    echo "QUIRE_PUBLIC_PORT=$QUIRE_PUBLIC_PORT"
+  } >"$LOCAL/env"
+}
+
 case $MODE in
   run)
     bootstrap
     export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
     export PORT=${PORT:-8000}
-    export QUIRE_PUBLIC_PORT=${QUIRE_PUBLIC_PORT:-$PORT}
     export CELERY_BROKER_URL=${CELERY_BROKER_URL:-$(redis_db 1)}
+    if [ "${HTTPS:-0}" = 1 ]; then
+      ensure_caddy
+      export QUIRE_PUBLIC_SCHEME=https QUIRE_HTTPS=1
+      export QUIRE_PUBLIC_PORT=${QUIRE_PUBLIC_PORT:-${HTTPS_PORT:-8443}}
+    else
+      export QUIRE_PUBLIC_SCHEME=${QUIRE_PUBLIC_SCHEME:-http}
+      export QUIRE_PUBLIC_PORT=${QUIRE_PUBLIC_PORT:-$PORT}
+    fi
+    write_local_env
     log "migrating the public schema and every blog"
     .venv/bin/python manage.py migrate_fleet --inline
     .venv/bin/python manage.py seed_demo
@@ -177,8 +204,11 @@ case $MODE in
     .venv/bin/honcho -f Procfile start || true
     ;;
   test)
+    export QUIRE_IGNORE_LOCAL_ENV=1
     bootstrap
     ensure_chromium
+    ensure_caddy
+    ensure_dnsmasq
     take_test_slot
     export REDIS_URL
     REDIS_URL=$(redis_db $((2 + 2 * TEST_SLOT)))
