@@ -16,8 +16,9 @@ env = environ.Env()
 # (the database, Redis and public port it used), so that `manage.py` works in a fresh shell.
 # Variables set in the environment win. Production has no `.local/` (the image never copies
 # it), so there a missing SECRET_KEY still refuses to start. `make test` sets
-# QUIRE_IGNORE_LOCAL_ENV=1 so that a developer's `make run` never leaks into the tests.
-LOCAL_DIR = BASE_DIR / ".local"
+# QUIRE_IGNORE_LOCAL_ENV=1 so that a developer's `make run` never leaks into the tests (which
+# point QUIRE_LOCAL_DIR at a directory of their own to test this very fallback).
+LOCAL_DIR = Path(env("QUIRE_LOCAL_DIR", default=str(BASE_DIR / ".local")))
 _use_local = not env.bool("QUIRE_IGNORE_LOCAL_ENV", default=False)
 if _use_local and (LOCAL_DIR / "env").is_file():
     environ.Env.read_env(LOCAL_DIR / "env", overwrite=False)
