@@ -49,6 +49,19 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = QUIRE_HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# --- custom domains (issue 8) ---
+# What owners point their domain at: a CNAME for a subdomain (`blog.example.org`), A/AAAA
+# records for an apex (`example.org`). Plus a TXT record proving the domain is theirs.
+QUIRE_DOMAIN_CNAME_TARGET = env("QUIRE_DOMAIN_CNAME_TARGET", default=f"domains.{PLATFORM_DOMAIN}")
+QUIRE_DOMAIN_IPV4 = env.list("QUIRE_DOMAIN_IPV4", default=[])
+QUIRE_DOMAIN_IPV6 = env.list("QUIRE_DOMAIN_IPV6", default=[])
+# The DNS servers verification asks (default: the system's), their port and patience.
+QUIRE_DNS_NAMESERVERS = env.list("QUIRE_DNS_NAMESERVERS", default=[])
+QUIRE_DNS_PORT = env.int("QUIRE_DNS_PORT", default=53)
+QUIRE_DNS_TIMEOUT = env.float("QUIRE_DNS_TIMEOUT", default=3.0)
+# A domain not verified within this many hours is marked failed (the owner may check again).
+QUIRE_DOMAIN_VERIFY_HOURS = env.int("QUIRE_DOMAIN_VERIFY_HOURS", default=72)
+
 # How links to the platform and blogs are written outside a request (emails, commands).
 QUIRE_PUBLIC_SCHEME = env("QUIRE_PUBLIC_SCHEME", default="https" if QUIRE_HTTPS else "http")
 QUIRE_PUBLIC_PORT = env("QUIRE_PUBLIC_PORT", default="")
@@ -87,6 +100,8 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
+# A blog's own domain serves reader pages only (no dashboard, no logins, no session cookie).
+CUSTOM_DOMAIN_URLCONF = "config.urls_custom"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
 # Schemas made ahead of time from the template: see tenants/schemas.py and tenants/pool.py.
@@ -106,6 +121,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.HealthzMiddleware",
+    "tenants.middleware.CaddyAskMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shared.accounts.middleware.TenantBoundSessionMiddleware",
@@ -271,6 +287,10 @@ CELERY_BEAT_SCHEDULE = {
     "billing-usage-refresh": {
         "task": "tasks.billing.usage_refresh_dispatch",
         "schedule": crontab(minute=35, hour="*/6"),
+    },
+    "custom-domains-verify": {
+        "task": "tasks.domains.custom_domains_verify_due",
+        "schedule": crontab(minute="*/5"),
     },
     "tenants-purge-deleted": {
         "task": "tasks.billing.tenants_purge_deleted",
