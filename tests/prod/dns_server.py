@@ -18,9 +18,9 @@ def free_port() -> int:
 
 
 class DnsServer:
-    def __init__(self, *records: str):
+    def __init__(self, *records: str, port: int | None = None):
         binary = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
-        self.port = free_port()
+        self.port = port or free_port()
         self.proc = subprocess.Popen(
             [binary, "--keep-in-foreground", f"--port={self.port}",
              "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
