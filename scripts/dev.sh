@@ -186,8 +186,11 @@ case $MODE in
     export PORT=${PORT:-8000}
     export CELERY_BROKER_URL=${CELERY_BROKER_URL:-$(redis_db 1)}
     if [ "${HTTPS:-0}" = 1 ]; then
+      # Caddy with its internal CA in front of the web server (make run HTTPS=1). QUIRE_HTTPS
+      # (redirect, HSTS, secure cookies) stays off: HSTS on localhost would pin every
+      # *.localhost to HTTPS in the browser for a year.
       ensure_caddy
-      export QUIRE_PUBLIC_SCHEME=https QUIRE_HTTPS=1
+      export QUIRE_PUBLIC_SCHEME=https
       export QUIRE_PUBLIC_PORT=${QUIRE_PUBLIC_PORT:-${HTTPS_PORT:-8443}}
     else
       export QUIRE_PUBLIC_SCHEME=${QUIRE_PUBLIC_SCHEME:-http}
@@ -198,10 +201,19 @@ case $MODE in
     .venv/bin/python manage.py migrate_fleet --inline
     .venv/bin/python manage.py seed_demo
     .venv/bin/python manage.py pool_fill
-    log "starting web (http://localhost:$PORT), worker and beat; Ctrl-C stops everything"
     # honcho gives each process its own PORT; the web server reads QUIRE_WEB_PORT instead.
     export QUIRE_WEB_PORT=$PORT
-    .venv/bin/honcho -f Procfile start || true
+    procfile=Procfile
+    if [ "${HTTPS:-0}" = 1 ]; then
+      procfile=$LOCAL/Procfile.https
+      { cat Procfile
+        echo "caddy: env QUIRE_UPSTREAM=127.0.0.1:$PORT CADDY_TLS=internal CADDY_HTTPS_PORT=$QUIRE_PUBLIC_PORT CADDY_HTTP_PORT=${HTTPS_HTTP_PORT:-8080} XDG_DATA_HOME=$LOCAL/caddy XDG_CONFIG_HOME=$LOCAL/caddy caddy run --config Caddyfile --adapter caddyfile"
+      } >"$procfile"
+      log "starting Caddy (https://localhost:$QUIRE_PUBLIC_PORT, its own CA: accept the warning once or trust .local/caddy/caddy/pki/authorities/local/root.crt), web, worker and beat; Ctrl-C stops everything"
+    else
+      log "starting web (http://localhost:$PORT), worker and beat; Ctrl-C stops everything"
+    fi
+    .venv/bin/honcho -f "$procfile" -d "$ROOT" start || true
     ;;
   test)
     export QUIRE_IGNORE_LOCAL_ENV=1
