@@ -3,7 +3,7 @@
 `REMOTE_ADDR` is the TCP peer. When that peer is one of `QUIRE_TRUSTED_PROXIES` (CIDRs), the
 client is the right-most address of `X-Forwarded-For` that is not itself a trusted proxy
 (addresses further left were written by the client and prove nothing). From any other peer
-`X-Forwarded-For` and `X-Forwarded-Proto` are dropped, so `request.is_secure()`
+`X-Forwarded-For`, `X-Forwarded-Proto` and `X-Request-ID` are dropped, so `request.is_secure()`
 (`SECURE_PROXY_SSL_HEADER`) and everything that reads `REMOTE_ADDR` (rate limits, logs) can
 trust what they see. Runs first, before SecurityMiddleware.
 """
@@ -71,4 +71,5 @@ class TrustedProxyMiddleware:
         else:
             meta.pop("HTTP_X_FORWARDED_FOR", None)
             meta.pop("HTTP_X_FORWARDED_PROTO", None)
+            meta.pop("HTTP_X_REQUEST_ID", None)
         return self.get_response(request)
