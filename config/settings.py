@@ -52,7 +52,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 # --- custom domains (issue 8) ---
 # What owners point their domain at: a CNAME for a subdomain (`blog.example.org`), A/AAAA
 # records for an apex (`example.org`). Plus a TXT record proving the domain is theirs.
-QUIRE_DOMAIN_CNAME_TARGET = env("QUIRE_DOMAIN_CNAME_TARGET", default=f"domains.{PLATFORM_DOMAIN}")
+QUIRE_DOMAIN_CNAME_TARGET = (
+    env("QUIRE_DOMAIN_CNAME_TARGET", default="") or f"domains.{PLATFORM_DOMAIN}"
+)
 QUIRE_DOMAIN_IPV4 = env.list("QUIRE_DOMAIN_IPV4", default=[])
 QUIRE_DOMAIN_IPV6 = env.list("QUIRE_DOMAIN_IPV6", default=[])
 # The DNS servers verification asks (default: the system's), their port and patience.
