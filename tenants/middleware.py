@@ -50,6 +50,7 @@ class CaddyAskMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path != "/_quire/ask":
             return self.get_response(request)
+        connection.set_schema_to_public()  # no query; log lines name no blog
         domain = request.GET.get("domain", "").strip().lower().rstrip(".")
         if not domain or len(domain) > 253:
             return HttpResponse("domain missing\n", status=400, content_type="text/plain")

@@ -435,3 +435,16 @@ def test_staff_see_and_revoke_domains_in_the_console(pro_blog, dns_server):
     assert host_client("blog.alpha.test").get("/").status_code == 404
     entry = AuditLog.objects.get(action="domain.remove", tenant_id=pro_blog.id)
     assert entry.actor == staff and entry.after == {"reason": "revoked by staff"}
+
+
+def test_dashboard_links_stay_on_the_subdomain_when_a_custom_domain_is_primary(
+    pro_blog, dns_server
+):
+    from tenants import selectors
+
+    _verified(pro_blog, "blog.alpha.test", dns_server)
+    domains.custom_domain_set_primary(tenant=pro_blog, primary=True, actor=None)
+    assert selectors.tenant_url(tenant=pro_blog, path="/dashboard/") == (
+        "http://alpha.localhost/dashboard/"
+    )
+    assert selectors.tenant_reader_url(tenant=pro_blog, path="/x/") == "http://blog.alpha.test/x/"
