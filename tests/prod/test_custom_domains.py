@@ -389,8 +389,8 @@ def test_a_domain_never_serves_b_pages_or_cached_pages(pro_blog, other_tenant, d
         assert b"Bravo" not in a.get("/feed/").content
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_blogs_racing_for_one_domain_get_one_winner(make_blog):
+def test_two_blogs_racing_for_one_domain_get_one_winner(transactional_db, make_blog):
+    # transactional_db by name: the suite's teardown hook then drops the committed schemas
     blogs = [make_blog("racea"), make_blog("raceb")]
     for blog in blogs:
         plan_set(blog, "pro")

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 TARGET = "edge.quire.test"
 
 
-def test_the_worker_verifies_a_pending_domain_when_its_backoff_runs_out(tmp_path):
+def test_the_worker_verifies_a_pending_domain_when_its_backoff_runs_out(transactional_db, tmp_path):
     from tasks import domains as domain_tasks
 
     port = free_port()
