@@ -137,7 +137,14 @@ class TenantRoutingMiddleware:
         connection.set_tenant(tenant)
         request.urlconf = settings.CUSTOM_DOMAIN_URLCONF if route.custom else settings.ROOT_URLCONF
         set_urlconf(request.urlconf)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if route.custom and settings.SECURE_HSTS_SECONDS and request.is_secure():
+            # An owner's domain gets HSTS for itself only: includeSubDomains would force HTTPS
+            # on every other name under their domain. SecurityMiddleware keeps a header set here.
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={settings.SECURE_HSTS_SECONDS}"
+            )
+        return response
 
 
 # Served on the platform subdomain even when a custom domain is primary: the dashboard, logins

@@ -12,15 +12,30 @@ import pytest
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        udp.bind(("127.0.0.1", 0))
-        return udp.getsockname()[1]
+    """A port free for both UDP and TCP (dnsmasq listens on both)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = udp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+        return port
 
 
 class DnsServer:
     def __init__(self, *records: str, port: int | None = None):
+        for _attempt in range(1 if port else 5):
+            self.port = port or free_port()
+            if self._start(records):
+                return
+            # another process took the port between the check and dnsmasq's bind: again
+        pytest.fail(f"dnsmasq could not listen on port {self.port}: address in use")
+
+    def _start(self, records) -> bool:
         binary = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
-        self.port = port or free_port()
         self.proc = subprocess.Popen(
             [binary, "--keep-in-foreground", f"--port={self.port}",
              "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
@@ -33,11 +48,13 @@ class DnsServer:
         while True:
             try:
                 dns.query.udp(query, "127.0.0.1", port=self.port, timeout=0.2)
-                return
+                return True
             except Exception:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
                     err = self.proc.stderr.read().decode() if self.proc.poll() is not None else ""
                     self.stop()
+                    if "Address already in use" in err:
+                        return False
                     pytest.fail(f"dnsmasq did not start: {err}")
                 time.sleep(0.05)
 

@@ -448,3 +448,16 @@ def test_dashboard_links_stay_on_the_subdomain_when_a_custom_domain_is_primary(
         "http://alpha.localhost/dashboard/"
     )
     assert selectors.tenant_reader_url(tenant=pro_blog, path="/x/") == "http://blog.alpha.test/x/"
+
+
+def test_hsts_on_a_custom_domain_never_covers_the_owner_other_subdomains(
+    pro_blog, dns_server, settings
+):
+    _verified(pro_blog, "blog.alpha.test", dns_server)
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    proxy = {"HTTP_X_FORWARDED_PROTO": "https"}
+    custom = host_client("blog.alpha.test").get("/", **proxy)
+    assert custom["Strict-Transport-Security"] == "max-age=3600"
+    platform = host_client(pro_blog).get("/", **proxy)
+    assert platform["Strict-Transport-Security"] == "max-age=3600; includeSubDomains"
