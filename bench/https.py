@@ -53,6 +53,45 @@ def serve(env: dict[str, str], port: int) -> subprocess.Popen:
     raise SystemExit(f"gunicorn did not answer on port {port}")
 
 
+IN_PROCESS = """
+import io, time
+from django.core.wsgi import get_wsgi_application
+app = get_wsgi_application()
+def call(domain):
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/_quire/ask",
+               "QUERY_STRING": "domain=" + domain,
+               "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1:8000",
+               "REMOTE_ADDR": "127.0.0.1", "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "http",
+               "wsgi.errors": io.StringIO()}
+    status = []
+    b"".join(app(environ, lambda s, h: status.append(s)))
+    return status[0]
+for domain in ("bench.localhost", "nobody.example.com", "localhost"):
+    call(domain)
+    times = []
+    for _ in range(5000):
+        start = time.perf_counter()
+        call(domain)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    p50, p99 = times[len(times) // 2], times[int(len(times) * 0.99)]
+    print(f"{domain} {call(domain)[:3]} {p50:.3f} {p99:.3f}")
+"""
+
+
+def in_process_ask(env: dict[str, str]) -> list[tuple[str, str, float, float]]:
+    """The ask endpoint's own cost: the whole WSGI stack called in one process (no network,
+    no queueing behind other requests), 5,000 calls per name."""
+    out = rt.manage(env, "shell", "-c", IN_PROCESS)
+    rows = []
+    for line in out.strip().splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[0] in ("bench.localhost", "nobody.example.com", "localhost"):
+            domain, status, p50, p99 = parts
+            rows.append((domain, status, float(p50), float(p99)))
+    return rows
+
+
 def caddy_start(upstream: str, https_port: int, workdir: Path) -> subprocess.Popen:
     # The repo's Caddyfile. wrk connects to 127.0.0.1 and sends no SNI (bench.localhost does
     # not resolve outside browsers), so Caddy would ask Quire about "127.0.0.1" and be told
@@ -95,6 +134,8 @@ def main() -> None:
     rt.manage(env, "ensure_template")
     rt.manage(env, "shell", "-c", "from bench.read_seed import seed; seed()")
 
+    print("measuring the ask endpoint in-process ...", flush=True)
+    in_process = in_process_ask(env)
     port, https_port = 8111, 8443
     results = []
     server = serve(env, port)
@@ -128,6 +169,9 @@ def main() -> None:
     print(f"{'what':<8}{'':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
     for name, label, f in results:
         print(f"{name:<8}{label:<16}{f['rps']:>9.0f}{f['p50']:>9.2f}{f['p99']:>9.2f}")
+    print("\nask endpoint in-process (WSGI stack, no network), 5,000 calls each:")
+    for domain, status, p50, p99 in in_process:
+        print(f"  {domain:<22}{status:>4}  p50 {p50:.3f} ms  p99 {p99:.3f} ms")
     ask_p99 = max(f["p99"] for n, _l, f in results if n == "ask")
     direct = next(f["rps"] for n, _l, f in results if n == "direct")
     via_caddy = next(f["rps"] for n, _l, f in results if n == "caddy")

@@ -56,13 +56,19 @@ class CaddyAskMiddleware:
             return HttpResponse("domain missing\n", status=400, content_type="text/plain")
         route = host_resolve(domain)
         if route is None:
-            return HttpResponse("unknown\n", status=404, content_type="text/plain")
+            return _ask_answer("unknown", 404)
         if route.kind == "tenant" and not route.tenant.is_active:
             status = 404 if route.tenant.status == Tenant.Status.DELETED else 403
-            return HttpResponse(
-                f"{route.tenant.status}\n", status=status, content_type="text/plain"
-            )
-        return HttpResponse("ok\n", content_type="text/plain")
+            return _ask_answer(route.tenant.status, status)
+        return _ask_answer("ok", 200)
+
+
+def _ask_answer(text: str, status: int) -> HttpResponse:
+    response = HttpResponse(f"{text}\n", status=status, content_type="text/plain")
+    # A refusal is an answer, not an error: Caddy asks about every name it is sent, so these
+    # would flood the log as "Not Found" warnings (Django skips responses marked logged).
+    response._has_been_logged = True
+    return response
 
 
 def _database_ok() -> bool:

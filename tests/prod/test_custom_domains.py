@@ -461,3 +461,9 @@ def test_hsts_on_a_custom_domain_never_covers_the_owner_other_subdomains(
     assert custom["Strict-Transport-Security"] == "max-age=3600"
     platform = host_client(pro_blog).get("/", **proxy)
     assert platform["Strict-Transport-Security"] == "max-age=3600; includeSubDomains"
+
+
+def test_refused_asks_are_not_logged_as_errors(db, caplog):
+    with caplog.at_level("INFO", logger="django.request"):
+        assert ask("random.example.com") == 404
+    assert not [r for r in caplog.records if r.name == "django.request"]
