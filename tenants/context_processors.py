@@ -15,7 +15,7 @@ def platform(request: HttpRequest) -> dict:
 def _reader_base(request: HttpRequest, tenant) -> str:
     """`https://blog.example.org` when a custom domain is primary: canonical links use it."""
     host = getattr(tenant, "primary_host", "") if tenant is not None else ""
-    if not host:
+    if not host or request.path.startswith(("/dashboard/", "/accounts/")):
         return f"{request.scheme}://{request.get_host()}"
     _host, port = split_domain_port(request.get_host())
     return f"{request.scheme}://{host}" + (f":{port}" if port else "")
