@@ -12,13 +12,60 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
+# A checkout where `make run` ran once has `.local/`: the secret key it generated and `.local/env`
+# (the database, Redis and public port it used), so that `manage.py` works in a fresh shell.
+# Variables set in the environment win. Production has no `.local/` (the image never copies
+# it), so there a missing SECRET_KEY still refuses to start. `make test` sets
+# QUIRE_IGNORE_LOCAL_ENV=1 so that a developer's `make run` never leaks into the tests (which
+# point QUIRE_LOCAL_DIR at a directory of their own to test this very fallback).
+LOCAL_DIR = Path(env("QUIRE_LOCAL_DIR", default=str(BASE_DIR / ".local")))
+_use_local = not env.bool("QUIRE_IGNORE_LOCAL_ENV", default=False)
+if _use_local and (LOCAL_DIR / "env").is_file():
+    environ.Env.read_env(LOCAL_DIR / "env", overwrite=False)
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY")
+if "SECRET_KEY" not in env.ENVIRON and (LOCAL_DIR / "secret_key").is_file():
+    SECRET_KEY = (LOCAL_DIR / "secret_key").read_text().strip()
+else:
+    SECRET_KEY = env("SECRET_KEY")
 
 # The platform's root domain: `example.com` serves the public site, `<sub>.example.com` a blog.
 PLATFORM_DOMAIN = env("PLATFORM_DOMAIN", default="localhost").lower().strip(".")
+
+# --- HTTPS behind a front server (issue 8) ---
+# One switch: QUIRE_HTTPS=1 when a TLS-terminating proxy (Caddy) serves the platform. It turns
+# on the HTTPS redirect, HSTS and secure cookies. The proxy's X-Forwarded-Proto and
+# X-Forwarded-For are believed only from QUIRE_TRUSTED_PROXIES (tenants.proxy).
+QUIRE_HTTPS = env.bool("QUIRE_HTTPS", default=False)
+QUIRE_TRUSTED_PROXIES = env.list("QUIRE_TRUSTED_PROXIES", default=["127.0.0.1/32", "::1/128"])
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = QUIRE_HTTPS
+# Caddy asks over plain HTTP on the internal network; health checks too.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^_quire/"]
+SECURE_HSTS_SECONDS = env.int("QUIRE_HSTS_SECONDS", default=31_536_000) if QUIRE_HTTPS else 0
+# Blog subdomains are served by the same proxy over HTTPS, so HSTS covers them too. Custom
+# domains get their own header from the responses served on them.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = QUIRE_HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- custom domains (issue 8) ---
+# What owners point their domain at: a CNAME for a subdomain (`blog.example.org`), A/AAAA
+# records for an apex (`example.org`). Plus a TXT record proving the domain is theirs.
+QUIRE_DOMAIN_CNAME_TARGET = (
+    env("QUIRE_DOMAIN_CNAME_TARGET", default="") or f"domains.{PLATFORM_DOMAIN}"
+)
+QUIRE_DOMAIN_IPV4 = env.list("QUIRE_DOMAIN_IPV4", default=[])
+QUIRE_DOMAIN_IPV6 = env.list("QUIRE_DOMAIN_IPV6", default=[])
+# The DNS servers verification asks (default: the system's), their port and patience.
+QUIRE_DNS_NAMESERVERS = env.list("QUIRE_DNS_NAMESERVERS", default=[])
+QUIRE_DNS_PORT = env.int("QUIRE_DNS_PORT", default=53)
+QUIRE_DNS_TIMEOUT = env.float("QUIRE_DNS_TIMEOUT", default=3.0)
+# A domain not verified within this many hours is marked failed (the owner may check again).
+QUIRE_DOMAIN_VERIFY_HOURS = env.int("QUIRE_DOMAIN_VERIFY_HOURS", default=72)
+
 # How links to the platform and blogs are written outside a request (emails, commands).
-QUIRE_PUBLIC_SCHEME = env("QUIRE_PUBLIC_SCHEME", default="http")
+QUIRE_PUBLIC_SCHEME = env("QUIRE_PUBLIC_SCHEME", default="https" if QUIRE_HTTPS else "http")
 QUIRE_PUBLIC_PORT = env("QUIRE_PUBLIC_PORT", default="")
 
 # Host validation is done by tenants.middleware.TenantRoutingMiddleware, which answers 404 for
@@ -56,6 +103,8 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
+# A blog's own domain serves reader pages only (no dashboard, no logins, no session cookie).
+CUSTOM_DOMAIN_URLCONF = "config.urls_custom"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
 # Schemas made ahead of time from the template: see tenants/schemas.py and tenants/pool.py.
@@ -71,9 +120,12 @@ QUIRE_ROUTING_CACHE_SECONDS = env.int("QUIRE_ROUTING_CACHE_SECONDS", default=300
 QUIRE_ROUTING_LOCAL_SECONDS = env.float("QUIRE_ROUTING_LOCAL_SECONDS", default=2.0)
 
 MIDDLEWARE = [
+    "tenants.proxy.TrustedProxyMiddleware",
+    "config.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.HealthzMiddleware",
+    "tenants.middleware.CaddyAskMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shared.accounts.middleware.TenantBoundSessionMiddleware",
@@ -136,8 +188,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # A session is also bound to the schema it was made on (shared.accounts.middleware).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = QUIRE_HTTPS
+CSRF_COOKIE_SECURE = QUIRE_HTTPS
+# CSRF: Django checks a POST's Origin against the scheme and host the request was served on
+# (every blog subdomain and custom domain is its own origin); no trusted-origin list needed.
 
 # allauth: email only, no usernames (more in the accounts block at the end).
 ACCOUNT_ADAPTER = "shared.accounts.adapter.AccountAdapter"
@@ -239,6 +293,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tasks.billing.usage_refresh_dispatch",
         "schedule": crontab(minute=35, hour="*/6"),
     },
+    "custom-domains-verify": {
+        "task": "tasks.domains.custom_domains_verify_due",
+        "schedule": crontab(minute="*/5"),
+    },
     "tenants-purge-deleted": {
         "task": "tasks.billing.tenants_purge_deleted",
         "schedule": crontab(minute=45, hour=3),
@@ -275,10 +333,28 @@ MIDDLEWARE.insert(
     "blog.cache.ReaderCacheMiddleware",
 )
 
+# --- logging and error reporting (issue 8) ---
+# Every line carries time, level, logger, request id and tenant (config/logging.py);
+# LOG_FORMAT=json writes one JSON object per line.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "config.logging.ContextFilter"}},
+    "formatters": {
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s "
+            "[req=%(request_id)s tenant=%(tenant)s] %(message)s"
+        },
+        "json": {"()": "config.logging.JsonFormatter"},
+    },  # fmt: skip
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -349,3 +425,24 @@ SHARED_APPS.insert(SHARED_APPS.index("allauth.mfa"), "allauth.socialaccount")
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never log into an existing account by email
+
+# Optional error reporting: set SENTRY_DSN and install the extra (`pip install '.[sentry]'`).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+        from sentry_sdk.integrations.celery import CeleryIntegration
+        from sentry_sdk.integrations.django import DjangoIntegration
+    except ImportError as exc:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "SENTRY_DSN is set but sentry-sdk is not installed: pip install '.[sentry]'"
+        ) from exc
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from blog import search_views
+from blog.views import domains as domain_views
 from shared.accounts import views as account_views
 
 urlpatterns = [
@@ -11,6 +12,10 @@ urlpatterns = [
     path("accounts/time-zone/", account_views.time_zone, name="account_time_zone"),
     path("accounts/", include("allauth.urls")),
     path("dashboard/billing/", include("shared.billing.urls_dashboard")),
+    path("dashboard/domain/", domain_views.domain, name="domain"),
+    path("dashboard/domain/check/", domain_views.domain_check, name="domain_check"),
+    path("dashboard/domain/primary/", domain_views.domain_primary, name="domain_primary"),
+    path("dashboard/domain/remove/", domain_views.domain_remove, name="domain_remove"),
     path("search/", search_views.search_page, name="search"),
     path("", include("blog.urls")),
 ]

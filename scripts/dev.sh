@@ -125,6 +125,11 @@ ensure_secret() {
   fi
 }
 
+ensure_caddy() { command -v caddy >/dev/null || apt_install caddy; }
+ensure_dnsmasq() {
+  command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || apt_install dnsmasq-base
+}
+
 ensure_chromium() {
   if [ -z "${QUIRE_CHROMIUM:-}" ]; then
     command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || apt_install chromium
@@ -160,25 +165,62 @@ bootstrap() {
   .venv/bin/python scripts/ensure_database.py
 }
 
+# What `make run` used, for `manage.py` in a fresh shell (config/settings.py reads it; variables
+# set in the environment win). Not a secret beyond what .local/ already holds.
+write_local_env() {
+  umask 077
+  {
+    echo "# written by scripts/dev.sh run; read by config/settings.py in this checkout"
+    echo "DATABASE_URL=$DATABASE_URL"
+    echo "REDIS_URL=$REDIS_URL"
+    echo "CELERY_BROKER_URL=$CELERY_BROKER_URL"
+    echo "QUIRE_PUBLIC_SCHEME=$QUIRE_PUBLIC_SCHEME"
+    echo "QUIRE_PUBLIC_PORT=$QUIRE_PUBLIC_PORT"
+  } >"$LOCAL/env"
+}
+
 case $MODE in
   run)
     bootstrap
     export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
     export PORT=${PORT:-8000}
-    export QUIRE_PUBLIC_PORT=${QUIRE_PUBLIC_PORT:-$PORT}
     export CELERY_BROKER_URL=${CELERY_BROKER_URL:-$(redis_db 1)}
+    if [ "${HTTPS:-0}" = 1 ]; then
+      # Caddy with its internal CA in front of the web server (make run HTTPS=1). QUIRE_HTTPS
+      # (redirect, HSTS, secure cookies) stays off: HSTS on localhost would pin every
+      # *.localhost to HTTPS in the browser for a year.
+      ensure_caddy
+      export QUIRE_PUBLIC_SCHEME=https
+      export QUIRE_PUBLIC_PORT=${QUIRE_PUBLIC_PORT:-${HTTPS_PORT:-8443}}
+    else
+      export QUIRE_PUBLIC_SCHEME=${QUIRE_PUBLIC_SCHEME:-http}
+      export QUIRE_PUBLIC_PORT=${QUIRE_PUBLIC_PORT:-$PORT}
+    fi
+    write_local_env
     log "migrating the public schema and every blog"
     .venv/bin/python manage.py migrate_fleet --inline
     .venv/bin/python manage.py seed_demo
     .venv/bin/python manage.py pool_fill
-    log "starting web (http://localhost:$PORT), worker and beat; Ctrl-C stops everything"
     # honcho gives each process its own PORT; the web server reads QUIRE_WEB_PORT instead.
     export QUIRE_WEB_PORT=$PORT
-    .venv/bin/honcho -f Procfile start || true
+    procfile=Procfile
+    if [ "${HTTPS:-0}" = 1 ]; then
+      procfile=$LOCAL/Procfile.https
+      { cat Procfile
+        echo "caddy: env QUIRE_UPSTREAM=127.0.0.1:$PORT CADDY_TLS=internal CADDY_HTTPS_PORT=$QUIRE_PUBLIC_PORT CADDY_HTTP_PORT=${HTTPS_HTTP_PORT:-8080} XDG_DATA_HOME=$LOCAL/caddy XDG_CONFIG_HOME=$LOCAL/caddy caddy run --config Caddyfile --adapter caddyfile"
+      } >"$procfile"
+      log "starting Caddy (https://localhost:$QUIRE_PUBLIC_PORT, its own CA: accept the warning once or trust .local/caddy/caddy/pki/authorities/local/root.crt), web, worker and beat; Ctrl-C stops everything"
+    else
+      log "starting web (http://localhost:$PORT), worker and beat; Ctrl-C stops everything"
+    fi
+    .venv/bin/honcho -f "$procfile" -d "$ROOT" start || true
     ;;
   test)
+    export QUIRE_IGNORE_LOCAL_ENV=1
     bootstrap
     ensure_chromium
+    ensure_caddy
+    ensure_dnsmasq
     take_test_slot
     export REDIS_URL
     REDIS_URL=$(redis_db $((2 + 2 * TEST_SLOT)))

@@ -1,9 +1,21 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.http.request import split_domain_port
 
 
 def platform(request: HttpRequest) -> dict:
+    tenant = getattr(request, "tenant", None)
     return {
         "PLATFORM_DOMAIN": settings.PLATFORM_DOMAIN,
-        "current_tenant": getattr(request, "tenant", None),
+        "current_tenant": tenant,
+        "reader_base": _reader_base(request, tenant),
     }
+
+
+def _reader_base(request: HttpRequest, tenant) -> str:
+    """`https://blog.example.org` when a custom domain is primary: canonical links use it."""
+    host = getattr(tenant, "primary_host", "") if tenant is not None else ""
+    if not host or request.path.startswith(("/dashboard/", "/accounts/")):
+        return f"{request.scheme}://{request.get_host()}"
+    _host, port = split_domain_port(request.get_host())
+    return f"{request.scheme}://{host}" + (f":{port}" if port else "")

@@ -6,7 +6,12 @@ import redis
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.http.request import split_domain_port
 from django.template.loader import render_to_string
 from django.urls import set_urlconf
@@ -30,6 +35,40 @@ class HealthzMiddleware:
             name: "ok" if ok else "unreachable" for name, ok in checks.items()
         }
         return JsonResponse(body, status=200 if healthy else 503)
+
+
+class CaddyAskMiddleware:
+    """`GET /_quire/ask?domain=<host>` on any host: Caddy's on-demand TLS asks before it gets
+    a certificate. 200 only for the platform domain (and www), an active blog's subdomain or
+    an active blog's verified custom domain on a plan that includes it; 4xx for anything else.
+    Answers come from the routing cache (Redis, plus a 2 s in-process memo): no query on a hit.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path != "/_quire/ask":
+            return self.get_response(request)
+        connection.set_schema_to_public()  # no query; log lines name no blog
+        domain = request.GET.get("domain", "").strip().lower().rstrip(".")
+        if not domain or len(domain) > 253:
+            return HttpResponse("domain missing\n", status=400, content_type="text/plain")
+        route = host_resolve(domain)
+        if route is None:
+            return _ask_answer("unknown", 404)
+        if route.kind == "tenant" and not route.tenant.is_active:
+            status = 404 if route.tenant.status == Tenant.Status.DELETED else 403
+            return _ask_answer(route.tenant.status, status)
+        return _ask_answer("ok", 200)
+
+
+def _ask_answer(text: str, status: int) -> HttpResponse:
+    response = HttpResponse(f"{text}\n", status=status, content_type="text/plain")
+    # A refusal is an answer, not an error: Caddy asks about every name it is sent, so these
+    # would flood the log as "Not Found" warnings (Django skips responses marked logged).
+    response._has_been_logged = True
+    return response
 
 
 def _database_ok() -> bool:
@@ -61,6 +100,8 @@ class TenantRoutingMiddleware:
 
     Root domain and www: public URLconf, public schema, `request.tenant = None`.
     A blog's host: tenant URLconf, the blog's schema, `request.tenant` set.
+    A blog's verified custom domain: reader pages only (config/urls_custom.py), no logins.
+    A blog's subdomain when a custom domain is primary: reader pages answer 301 to it.
     Anything else: a 404 page. A suspended blog: a 403 page; its data is kept.
     """
 
@@ -86,12 +127,35 @@ class TenantRoutingMiddleware:
             return _plain_page("tenants/unknown_host.html", 404, {"host": hostname})
         if not tenant.is_active:
             return _plain_page("tenants/suspended.html", 403, {"tenant": tenant})
+        if (
+            not route.custom
+            and route.primary_host != hostname
+            and request.method in ("GET", "HEAD")
+            and not request.path.startswith(_PLATFORM_ONLY_PATHS)
+        ):
+            netloc = route.primary_host + (f":{_port}" if _port else "")
+            return HttpResponsePermanentRedirect(
+                f"{request.scheme}://{netloc}{request.get_full_path()}"
+            )
         tenant.domain_url = hostname
+        tenant.primary_host = route.primary_host
         request.tenant = tenant
         connection.set_tenant(tenant)
-        request.urlconf = settings.ROOT_URLCONF
+        request.urlconf = settings.CUSTOM_DOMAIN_URLCONF if route.custom else settings.ROOT_URLCONF
         set_urlconf(request.urlconf)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if route.custom and settings.SECURE_HSTS_SECONDS and request.is_secure():
+            # An owner's domain gets HSTS for itself only: includeSubDomains would force HTTPS
+            # on every other name under their domain. SecurityMiddleware keeps a header set here.
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={settings.SECURE_HSTS_SECONDS}"
+            )
+        return response
+
+
+# Served on the platform subdomain even when a custom domain is primary: the dashboard, logins
+# and everything a session is needed for.
+_PLATFORM_ONLY_PATHS = ("/dashboard/", "/accounts/", "/_quire/")
 
 
 def _plain_page(template: str, status: int, context: dict) -> HttpResponse:

@@ -106,3 +106,43 @@ class PublishSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_id} due {self.next_due_at:%Y-%m-%d %H:%M}"
+
+
+class CustomDomain(models.Model):
+    """A blog's own domain (`blog.example.org`), claimed by its owner and proven by DNS.
+
+    One per blog (the one-to-one) and one blog per domain (the unique index): two blogs racing
+    for a name get one winner. Stored as punycode. Once verified it also gets a `Domain` row,
+    which is what routing serves; removing it removes that row.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        VERIFIED = "verified", "Verified"
+        FAILED = "failed", "Failed"
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="custom_domain")
+    domain = models.CharField(max_length=253, unique=True)
+    token = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    reason = models.TextField(blank=True)
+    is_primary = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # Backoff of the periodic re-check (tasks.domains): attempts so far and when to look next.
+    attempts = models.PositiveIntegerField(default=0)
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.domain
+
+    @property
+    def display(self) -> str:
+        """The name as people write it (Unicode for IDNs)."""
+        try:
+            return self.domain.encode("ascii").decode("idna")
+        except UnicodeError:
+            return self.domain

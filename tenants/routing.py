@@ -19,14 +19,19 @@ from functools import lru_cache
 from typing import Literal
 
 import redis
+from django.apps import apps
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 
 from tenants.models import Domain, Tenant
 
 logger = logging.getLogger(__name__)
 
-_KEY = "quire:route:v3:{}"
+_KEY = "quire:route:v4:{}"
 _UNKNOWN_SECONDS = 30
+# Routes that involve a custom domain are kept this long at most: a plan downgrade stops the
+# domain within a minute without billing having to know about routing.
+_CUSTOM_SECONDS = 60
 _LOCAL_MAX = 10_000
 _local: dict[str, tuple[float, dict]] = {}
 _FIELDS = ("id", "schema_name", "name", "subdomain", "status", "language")
@@ -36,6 +41,10 @@ _FIELDS = ("id", "schema_name", "name", "subdomain", "status", "language")
 class Route:
     kind: Literal["public", "tenant"]
     tenant: Tenant | None = None
+    # A blog's own domain (reader pages only), not `<sub>.PLATFORM_DOMAIN`.
+    custom: bool = False
+    # Where the blog's reader pages live: its verified primary custom domain, else its subdomain.
+    primary_host: str = ""
 
 
 def platform_hosts() -> set[str]:
@@ -45,6 +54,55 @@ def platform_hosts() -> set[str]:
 
 def blog_host(subdomain: str) -> str:
     return f"{subdomain}.{settings.PLATFORM_DOMAIN}"
+
+
+def is_platform_host(hostname: str) -> bool:
+    domain = settings.PLATFORM_DOMAIN
+    return hostname == domain or hostname.endswith("." + domain)
+
+
+def _route(hostname: str, cached: dict) -> Route | None:
+    if not cached:
+        return None
+    data = {k: cached[k] for k in _FIELDS}
+    return Route(
+        kind="tenant",
+        tenant=_tenant_from_dict(data),
+        custom=not is_platform_host(hostname),
+        primary_host=cached.get("primary") or blog_host(cached["subdomain"]),
+    )
+
+
+def _custom_allowed(tenant_id: int) -> bool:
+    subscription = apps.get_model("billing", "Subscription")
+    return subscription.objects.filter(tenant_id=tenant_id, plan__custom_domain=True).exists()
+
+
+def _lookup(hostname: str) -> tuple[dict, int]:
+    """What the database says about `hostname`, and how long that may be cached."""
+    primary = Domain.objects.filter(tenant_id=OuterRef("tenant_id"), is_primary=True).values(
+        "domain"
+    )[:1]
+    row = (
+        Domain.objects.filter(domain=hostname)
+        .annotate(primary=Subquery(primary))
+        .values_list(*(f"tenant__{f}" for f in _FIELDS), "primary")
+        .first()
+    )
+    if row is None:
+        return {}, _UNKNOWN_SECONDS
+    cached = dict(zip(_FIELDS, row[:-1], strict=True))
+    primary_host = row[-1] or blog_host(cached["subdomain"])
+    custom_host = not is_platform_host(hostname)
+    custom_primary = not is_platform_host(primary_host)
+    if not (custom_host or custom_primary):
+        return cached | {"primary": primary_host}, settings.QUIRE_ROUTING_CACHE_SECONDS
+    allowed = _custom_allowed(cached["id"])
+    if custom_host and not allowed:
+        return {}, _CUSTOM_SECONDS
+    if custom_primary and not allowed:
+        primary_host = blog_host(cached["subdomain"])
+    return cached | {"primary": primary_host}, _CUSTOM_SECONDS
 
 
 def _tenant_from_dict(data: dict) -> Tenant:
@@ -61,27 +119,18 @@ def host_resolve(hostname: str) -> Route | None:
         return Route(kind="public")
     memo = _local.get(hostname)
     if memo is not None and memo[0] > time.monotonic():
-        cached = memo[1]
-        return Route(kind="tenant", tenant=_tenant_from_dict(cached)) if cached else None
+        return _route(hostname, memo[1])
     key = _KEY.format(hostname)
     raw = _cache_get(key)
     if raw is not None:
         cached = json.loads(raw)
     else:
-        row = (
-            Domain.objects.filter(domain=hostname)
-            .values_list(*(f"tenant__{f}" for f in _FIELDS))
-            .first()
-        )
-        cached = dict(zip(_FIELDS, row, strict=True)) if row else {}
-        timeout = settings.QUIRE_ROUTING_CACHE_SECONDS if row else _UNKNOWN_SECONDS
+        cached, timeout = _lookup(hostname)
         _cache_set(key, json.dumps(cached), timeout)
     if len(_local) > _LOCAL_MAX:
         _local.clear()
     _local[hostname] = (time.monotonic() + settings.QUIRE_ROUTING_LOCAL_SECONDS, cached)
-    if not cached:
-        return None
-    return Route(kind="tenant", tenant=_tenant_from_dict(cached))
+    return _route(hostname, cached)
 
 
 @lru_cache(maxsize=4)

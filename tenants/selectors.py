@@ -25,7 +25,16 @@ def tenant_primary_host(*, tenant: Tenant) -> str:
 
 
 def tenant_url(*, tenant: Tenant, request: HttpRequest | None = None, path: str = "/") -> str:
-    """Absolute URL on the blog's host, keeping the scheme and port the request came in on."""
+    """Absolute URL on the blog's platform subdomain, keeping the scheme and port the request
+    came in on. The dashboard, logins and hand-offs live there even when a custom domain is
+    primary (custom domains serve reader pages only)."""
+    return _absolute_url(blog_host(tenant.subdomain), request=request, path=path)
+
+
+def tenant_reader_url(
+    *, tenant: Tenant, request: HttpRequest | None = None, path: str = "/"
+) -> str:
+    """Absolute URL of a reader page: on the primary custom domain when there is one."""
     return _absolute_url(tenant_primary_host(tenant=tenant), request=request, path=path)
 
 

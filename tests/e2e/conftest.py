@@ -19,7 +19,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
     "--disable-sync",
-    "--host-resolver-rules=MAP localhost 127.0.0.1, MAP *.localhost 127.0.0.1",
+    # `.test` (reserved, RFC 2606) names stand for custom domains in tests/e2e/test_https_caddy.py
+    "--host-resolver-rules=MAP localhost 127.0.0.1, MAP *.localhost 127.0.0.1, "
+    "MAP *.test 127.0.0.1",
 ]
 
 

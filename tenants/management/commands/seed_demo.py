@@ -1,7 +1,11 @@
-"""Seed a fresh installation: a staff account and the `demo` blog with a few posts."""
+"""Seed a fresh installation: a staff account and the `demo` blog with a few posts.
+
+The staff account is made once, with a generated password printed that one time and kept
+nowhere; later runs (another checkout on the same database included) never change it.
+`manage.py reset_staff_password` sets a new one on request.
+"""
 
 import secrets
-from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -40,28 +44,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--staff-email", default="admin@quire.localhost")
-        parser.add_argument(
-            "--staff-password-file",
-            default=".local/staff_password",
-            help="where the generated staff password is kept between runs",
-        )
 
-    def handle(self, *args, staff_email: str, staff_password_file: str, **options) -> None:
-        secret = Path(staff_password_file)
-        if not secret.exists():
-            secret.parent.mkdir(parents=True, exist_ok=True)
-            secret.write_text(secrets.token_urlsafe(12) + "\n")
-        password = secret.read_text().strip()
-
+    def handle(self, *args, staff_email: str, **options) -> None:
+        password = None
         with transaction.atomic():
             staff = User.objects.filter(email=staff_email).first()
             if staff is None:
+                password = secrets.token_urlsafe(12)
                 staff = account_services.user_create(
-                    email=staff_email, password=None, is_staff=True
+                    email=staff_email, password=password, is_staff=True
                 )
-            staff.set_password(password)
-            staff.is_staff = staff.is_superuser = True
-            staff.save()
 
             demo = Tenant.objects.filter(subdomain="demo").first()
             if demo is None:
@@ -85,7 +77,13 @@ class Command(BaseCommand):
         home = selectors.tenant_url(tenant=demo, path="/")
         self.stdout.write(self.style.SUCCESS("Quire is ready."))
         self.stdout.write(f"  demo blog:   {home}")
-        self.stdout.write(f"  staff login: {staff_email} / {password}")
+        if password is not None:
+            self.stdout.write(f"  staff login: {staff_email} / {password}  (shown this once)")
+        else:
+            self.stdout.write(
+                f"  staff login: {staff_email} (password shown when it was made; "
+                "`.venv/bin/python manage.py reset_staff_password` sets a new one)"
+            )
         root = selectors.platform_url(path="/")
         self.stdout.write(f"  platform:    {root}  (staff console: {root}admin/)")
         self.stdout.write(f"  dashboard:   {home}dashboard/  (log in there with the staff account)")

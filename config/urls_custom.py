@@ -1,0 +1,17 @@
+"""URLs of a blog's custom domain: reader pages only. The dashboard, logins and billing stay on
+the blog's platform subdomain, so no session cookie is ever set on a custom domain."""
+
+from django.urls import URLPattern, path
+
+from blog import search_views
+from blog import urls as blog_urls
+
+_PLATFORM_ONLY = ("dashboard/", "accounts/")
+
+urlpatterns = [path("search/", search_views.search_page, name="search")] + [
+    pattern
+    for pattern in blog_urls.urlpatterns
+    if isinstance(pattern, URLPattern) and not str(pattern.pattern).startswith(_PLATFORM_ONLY)
+]
+
+handler404 = "blog.views.page_not_found"
