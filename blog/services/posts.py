@@ -5,18 +5,19 @@ from typing import Literal
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 
 from blog.cache import blog_changed
 from blog.models import Post
-from blog.rendering import markdown_render
+from blog.rendering import markdown_render, prose_text
 from blog.search import search_config
 from shared.accounts.models import User
 from shared.billing import services as billing_services
 from tenants import services as tenant_services
 
 MAX_TITLE_LENGTH = 200
+MAX_META_DESCRIPTION = 300
+MAX_URL_LENGTH = 500
 MAX_BODY_BYTES = 500_000
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
@@ -34,15 +35,21 @@ class PostInvalid(ValueError):
     pass
 
 
+def text_clean(value: str) -> str:
+    """What is stored of a typed text: NUL characters dropped (PostgreSQL refuses them, and
+    no writer means one), everything else kept as typed."""
+    return value.replace("\x00", "")
+
+
 def tags_parse(raw: str | list[str]) -> list[str]:
     """'Python, django,python ' -> ['python', 'django']: lowercased, trimmed, de-duplicated.
 
-    A '/' becomes '-', so that every tag has a page at /tag/<tag>/.
+    A '/' becomes '-', so that every tag has a page at /tag/<slug>/ (`blog.models.tag_slug`).
     """
     items = raw.split(",") if isinstance(raw, str) else raw
     tags: list[str] = []
     for item in items:
-        tag = " ".join(item.strip().lower().replace("/", "-").split())
+        tag = " ".join(text_clean(item).strip().lower().replace("/", "-").split())
         if tag and tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
@@ -89,27 +96,56 @@ def _queue_search_refresh(post_id: int) -> None:
 
 
 def _summary(*, excerpt: str, body_html: str) -> str:
-    text = " ".join(strip_tags(excerpt or body_html).split())
+    """Plain text for lists and feeds: the excerpt, or the body's prose (no code blocks,
+    tables or footnotes). Tags are stripped by nh3, which never fails on odd markup."""
+    text = " ".join(prose_text(excerpt or body_html, prose_only=not excerpt).split())
     return Truncator(text).words(SUMMARY_WORDS, truncate="…")
 
 
 def _check(*, title: str, body: str) -> str:
-    title = title.strip()
+    title = text_clean(title).strip()
     if not title:
         raise PostInvalid("Give the post a title.")
     if len(title) > MAX_TITLE_LENGTH:
-        raise PostInvalid(f"The title is {len(title)} characters long: the limit is 200.")
-    size = len(body.encode())
+        raise PostInvalid(
+            f"The title is {len(title)} characters long: the limit is {MAX_TITLE_LENGTH}."
+        )
+    size = len(body.encode(errors="replace"))
     if size > MAX_BODY_BYTES:
         raise PostInvalid(f"The post is too long ({size // 1000} KB): the limit is 500 KB.")
     return title
 
 
+_FIELD_LIMITS = {
+    "excerpt": ("excerpt", None),
+    "meta_description": ("meta description", MAX_META_DESCRIPTION),
+    "canonical_url": ("canonical URL", MAX_URL_LENGTH),
+    "cover_image_url": ("cover image URL", MAX_URL_LENGTH),
+}
+
+
+def _field(name: str, value: str) -> str:
+    value = text_clean(value).strip()
+    label, limit = _FIELD_LIMITS[name]
+    if limit is not None and len(value) > limit:
+        raise PostInvalid(
+            f"The {label} is {len(value)} characters long: the limit is {limit}; shorten it."
+        )
+    return value
+
+
 def _check_publish_limit(post: Post) -> None:
     """Plans limit how many posts a blog has live (published or scheduled); pages are free.
-    Raises shared.billing's LimitReached, which carries the upgrade link."""
+    Raises shared.billing's LimitReached, which carries the upgrade link.
+
+    Counted under a lock held until the caller's transaction ends (an advisory lock keyed on
+    the blog), so two publishes at once cannot both see room for one more post."""
     if post.kind != Post.Kind.POST or post.status in _LIVE:
         return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [_PUBLISH_LOCK, connection.tenant.id]
+        )
     live = Post.objects.filter(kind=Post.Kind.POST, status__in=_LIVE).exclude(id=post.id)
     billing_services.limits_check_publish(
         tenant_id=connection.tenant.id, published_count=live.count()
@@ -117,6 +153,9 @@ def _check_publish_limit(post: Post) -> None:
 
 
 _LIVE = (Post.Status.PUBLISHED, Post.Status.SCHEDULED)
+# The first key of the two-key advisory lock taken while counting live posts (the second is
+# the tenant's id): any constant that no other lock of the project uses.
+_PUBLISH_LOCK = 0x51_75_70  # "Qup"
 
 
 def _note_schedule(post: Post) -> None:
@@ -168,29 +207,36 @@ def post_create(
     canonical_url: str = "",
     cover_image_url: str = "",
 ) -> Post:
-    """Create a post or page; `action` (or `publish=True`) decides its state."""
+    """Create a post or page; `action` (or `publish=True`) decides its state.
+
+    One transaction covers the post (the blog's schema) and the publisher's schedule (public).
+    """
     title = _check(title=title, body=body)
+    body = text_clean(body)
     body_html = markdown_render(body)
+    excerpt = _field("excerpt", excerpt)
     post = Post(
         kind=kind,
         title=title,
-        slug=_slug_chosen(slug, exclude_id=None) if slug.strip() else _slug_unique(title),
         body=body,
         body_html=body_html,
-        excerpt=excerpt.strip(),
+        excerpt=excerpt,
         summary=_summary(excerpt=excerpt, body_html=body_html),
-        meta_description=meta_description.strip(),
-        canonical_url=canonical_url.strip(),
-        cover_image_url=cover_image_url.strip(),
+        meta_description=_field("meta_description", meta_description),
+        canonical_url=_field("canonical_url", canonical_url),
+        cover_image_url=_field("cover_image_url", cover_image_url),
         tags=tags_parse(tags),
         author_id=author.id,
     )
     action = action or ("publish" if publish else "save")
-    _apply_action(post, action=action, publish_at=publish_at, now=timezone.now())
-    post.save()
-    _note_schedule(post)
-    _queue_search_refresh(post.id)
-    blog_changed()
+    slug = text_clean(slug)
+    with transaction.atomic():
+        post.slug = _slug_chosen(slug, exclude_id=None) if slug.strip() else _slug_unique(title)
+        _apply_action(post, action=action, publish_at=publish_at, now=timezone.now())
+        post.save()
+        _note_schedule(post)
+        _queue_search_refresh(post.id)
+        blog_changed()
     return post
 
 
@@ -210,36 +256,45 @@ def post_update(
     cover_image_url: str | None = None,
 ) -> Post:
     """Save a post's fields and apply `action`. Changing a published post's slug keeps the old
-    one as a 301 redirect. Arguments left as None keep their value."""
+    one as a 301 redirect. Arguments left as None keep their value. One transaction covers
+    the post (the blog's schema) and the publisher's schedule (public)."""
     title = _check(title=title, body=body)
+    body = text_clean(body)
     if action is None:
         action = {True: "publish", False: "unpublish", None: "save"}[publish]
-    was_published = post.is_published
-    if slug.strip() and slugify(slug) != post.slug:
-        new_slug = _slug_chosen(slug, exclude_id=post.id)
-        if was_published and post.slug not in post.old_slugs:
-            post.old_slugs = [*post.old_slugs, post.slug]
-        post.old_slugs = [s for s in post.old_slugs if s != new_slug]
-        post.slug = new_slug
-    post.title = title
-    post.body = body
-    post.body_html = markdown_render(body)
-    post.tags = tags_parse(tags)
-    for field, value in (
-        ("excerpt", excerpt),
-        ("meta_description", meta_description),
-        ("canonical_url", canonical_url),
-        ("cover_image_url", cover_image_url),
-    ):
-        if value is not None:
-            setattr(post, field, value.strip())
-    post.summary = _summary(excerpt=post.excerpt, body_html=post.body_html)
-    post.search_vector = None  # stale until the task (or the periodic sweep) refreshes it
-    _apply_action(post, action=action, publish_at=publish_at, now=timezone.now())
-    post.save()
-    _note_schedule(post)
-    _queue_search_refresh(post.id)
-    blog_changed()
+    fields = {
+        name: _field(name, value)
+        for name, value in (
+            ("excerpt", excerpt),
+            ("meta_description", meta_description),
+            ("canonical_url", canonical_url),
+            ("cover_image_url", cover_image_url),
+        )
+        if value is not None
+    }
+    tags = tags_parse(tags)
+    slug = text_clean(slug)
+    with transaction.atomic():
+        was_published = post.is_published
+        if slug.strip() and slugify(slug) != post.slug:
+            new_slug = _slug_chosen(slug, exclude_id=post.id)
+            if was_published and post.slug not in post.old_slugs:
+                post.old_slugs = [*post.old_slugs, post.slug]
+            post.old_slugs = [s for s in post.old_slugs if s != new_slug]
+            post.slug = new_slug
+        post.title = title
+        post.body = body
+        post.body_html = markdown_render(body)
+        post.tags = tags
+        for field, value in fields.items():
+            setattr(post, field, value)
+        post.summary = _summary(excerpt=post.excerpt, body_html=post.body_html)
+        post.search_vector = None  # stale until the task (or the periodic sweep) refreshes it
+        _apply_action(post, action=action, publish_at=publish_at, now=timezone.now())
+        post.save()
+        _note_schedule(post)
+        _queue_search_refresh(post.id)
+        blog_changed()
     return post
 
 
