@@ -1,5 +1,6 @@
 """Writes for posts and pages. Side effects (search vectors, page cache) run after commit."""
 
+import re
 from datetime import datetime
 from typing import Literal
 
@@ -35,10 +36,14 @@ class PostInvalid(ValueError):
     pass
 
 
+# Control characters no writer means: PostgreSQL refuses NUL, XML 1.0 (feeds, sitemaps) all
+# of these. Tab, newline and carriage return stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def text_clean(value: str) -> str:
-    """What is stored of a typed text: NUL characters dropped (PostgreSQL refuses them, and
-    no writer means one), everything else kept as typed."""
-    return value.replace("\x00", "")
+    """What is stored of a typed text: control characters dropped, everything else as typed."""
+    return _CONTROL.sub("", value)
 
 
 def tags_parse(raw: str | list[str]) -> list[str]:
@@ -49,7 +54,8 @@ def tags_parse(raw: str | list[str]) -> list[str]:
     items = raw.split(",") if isinstance(raw, str) else raw
     tags: list[str] = []
     for item in items:
-        tag = " ".join(text_clean(item).strip().lower().replace("/", "-").split())
+        tag = " ".join(item.lower().replace("/", "-").split())
+        tag = "".join(c for c in tag if c.isprintable())  # a tag is a URL: no invisible parts
         if tag and tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:

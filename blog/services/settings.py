@@ -6,6 +6,7 @@ from django.db import transaction
 
 from blog.cache import blog_changed
 from blog.models import BlogSettings
+from blog.services.posts import text_clean
 from tenants.models import Tenant
 from tenants.routing import tenant_routing_invalidate
 
@@ -23,7 +24,7 @@ class SettingsInvalid(ValueError):
 def navigation_parse(raw: str) -> list[dict[str, str]]:
     """One link per line, 'Label | URL'. URLs are site paths (/about/) or http(s) links."""
     links: list[dict[str, str]] = []
-    for number, line in enumerate(raw.replace("\x00", "").splitlines(), start=1):
+    for number, line in enumerate(text_clean(raw).splitlines(), start=1):
         if not line.strip():
             continue
         label, sep, url = (part.strip() for part in line.partition("|"))
@@ -97,7 +98,7 @@ def blog_settings_update(
     if not 1 <= posts_per_page <= 100:
         raise SettingsInvalid("Show between 1 and 100 posts per page.")
     texts = {
-        name: value.replace("\x00", "").strip()  # PostgreSQL refuses NUL; nobody means one
+        name: text_clean(value).strip()
         for name, value in (
             ("title", title),
             ("tagline", tagline),
