@@ -168,7 +168,8 @@ def test_any_text_saves_and_reads_back(
     reader = host_client(tenant)
     page = reader.get(f"/{saved.slug}/")
     assert page.status_code == 200
-    assert _parsed_title(page.content) == saved.title
+    # (an HTML parser reads a carriage return as a newline, as browsers do)
+    assert _parsed_title(page.content) == saved.title.replace("\r\n", "\n").replace("\r", "\n")
     for href in _tag_hrefs(page.content):  # follow the post's tag links, as a reader would
         assert reader.get(href).status_code == 200, href
     assert reader.get("/").status_code == 200
