@@ -13,9 +13,17 @@ from blog import selectors
 from blog.models import BlogSettings, Post
 
 
+# Chromium shows application/atom+xml and application/rss+xml as plain source text and
+# applies the feed's XSLT only to XML types; feed readers take application/xml alike (they
+# find the feeds through the pages' <link rel="alternate" type="application/atom+xml">).
+_BROWSER_RENDERED_XML = "application/xml; charset=utf-8"
+
+
 class _AtomWithContent(Atom1Feed):
     """Atom with the whole post in <content type="html"> and the excerpt as <summary>, and
     the browser stylesheet (Django's Atom feed has no stylesheet hook; its RSS feed has)."""
+
+    content_type = _BROWSER_RENDERED_XML
 
     def write(self, outfile, encoding) -> None:  # noqa: ANN001 (Django's signature)
         handler = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
@@ -33,7 +41,7 @@ class _AtomWithContent(Atom1Feed):
 
 
 class _RssWithContent(Rss201rev2Feed):
-    pass
+    content_type = _BROWSER_RENDERED_XML
 
 
 class BlogFeed(Feed):
