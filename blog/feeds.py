@@ -12,7 +12,6 @@ from django.utils.xmlutils import SimplerXMLGenerator
 from blog import selectors
 from blog.models import BlogSettings, Post
 
-
 # Chromium shows application/atom+xml and application/rss+xml as plain source text and
 # applies the feed's XSLT only to XML types; feed readers take application/xml alike (they
 # find the feeds through the pages' <link rel="alternate" type="application/atom+xml">).

@@ -190,15 +190,28 @@ def test_any_text_saves_and_reads_back(
 
 
 @FUZZ
-@given(title=hostile_text, tagline=hostile_text, description=hostile_text, footer=hostile_text)
-def test_any_settings_text_saves_and_reads_back(tenant, title, tagline, description, footer):
+@given(
+    title=hostile_text,
+    tagline=hostile_text,
+    description=hostile_text,
+    footer=hostile_text,
+    navigation=st.one_of(hostile_text, hostile_text.map(lambda label: f"{label} | /about/")),
+)
+def test_any_settings_text_saves_and_reads_back(
+    tenant, title, tagline, description, footer, navigation
+):
     texts = {"title": title, "tagline": tagline, "description": description, "footer": footer}
     too_long = [n for n, v in texts.items() if len(_clean(v).strip()) > TEXT_LIMITS[n]]
+    try:
+        links = services.navigation_parse(navigation)
+    except services.SettingsInvalid as exc:
+        assert str(exc).startswith(("Line ", "Use at most"))  # says which line to fix
+        links = []
     with tenant_context(tenant):
         try:
             services.blog_settings_update(
                 tenant=tenant, language="english", theme="dark", accent="#123456",
-                posts_per_page=5, navigation=[], **texts,
+                posts_per_page=5, navigation=links, **texts,
             )  # fmt: skip
         except services.SettingsInvalid as exc:
             assert too_long and str(exc)
@@ -207,6 +220,7 @@ def test_any_settings_text_saves_and_reads_back(tenant, title, tagline, descript
         saved = BlogSettings.objects.get(id=1)
         for name, value in texts.items():
             assert getattr(saved, name) == _clean(value).strip(), name
+        assert saved.navigation == links
     page = host_client(tenant).get("/")
     assert page.status_code == 200
     doc = html5lib.parse(page.content, namespaceHTMLElements=False)

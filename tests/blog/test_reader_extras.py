@@ -39,6 +39,8 @@ def test_root_pages_have_an_icon_and_a_description(db):
 
 
 def test_blog_pages_describe_the_blog_or_the_post(tenant, owner_client):
+    _, description = _icons_and_description(host_client(tenant).get("/").content)
+    assert description == "Posts from Alpha"  # before the owner writes a description
     owner_client.post(
         "/dashboard/settings/",
         {"description": "Notes on birds.", "language": "english", "theme": "light",
