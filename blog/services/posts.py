@@ -60,6 +60,9 @@ def tags_parse(raw: str | list[str]) -> list[str]:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
         raise PostInvalid(f"A post can have at most {MAX_TAGS} tags; this one has {len(tags)}.")
+    dots = [t for t in tags if t in (".", "..")]
+    if dots:  # browsers read /tag/../ as a way up, so such a tag could have no page
+        raise PostInvalid(f"'{dots[0]}' cannot be a tag: use a word.")
     too_long = [t for t in tags if len(t) > MAX_TAG_LENGTH]
     if too_long:
         raise PostInvalid(

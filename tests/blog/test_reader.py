@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from blog import services
 from blog.models import Post
 from tenants.context import tenant_context
 from tests.blog.conftest import write
@@ -200,6 +201,11 @@ def test_tag_urls_are_slugs_and_pages_show_the_name(tenant):
     assert 'href="/tag/first-steps/">first steps</a>' in post
     assert 'href="/tag/c%2B%2B/">c++</a>' in post
     assert b"Tagged" in reader.get("/tag/c%2B%2B/").content
+
+
+def test_dot_tags_are_refused_with_a_message(tenant):
+    with pytest.raises(services.PostInvalid, match="'..' cannot be a tag"):
+        write(tenant, "Dots", tags="fine, ..")
 
 
 def test_tags_with_many_words_and_hyphens_have_pages(tenant):
