@@ -54,8 +54,9 @@ def tags_parse(raw: str | list[str]) -> list[str]:
     items = raw.split(",") if isinstance(raw, str) else raw
     tags: list[str] = []
     for item in items:
-        tag = " ".join(item.lower().replace("/", "-").split())
-        tag = "".join(c for c in tag if c.isprintable())  # a tag is a URL: no invisible parts
+        # A tag is a URL: no invisible characters (dropped before spaces are tidied).
+        visible = "".join(c for c in item.lower() if c.isprintable() or c.isspace())
+        tag = " ".join(visible.replace("/", "-").split())
         if tag and tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:

@@ -203,6 +203,14 @@ def test_tag_urls_are_slugs_and_pages_show_the_name(tenant):
     assert b"Tagged" in reader.get("/tag/c%2B%2B/").content
 
 
+def test_invisible_characters_never_leave_a_tag_without_a_page(tenant):
+    post = write(tenant, "Odd tag", tags="\U0001c86d\x1e0, a\u200b b")  # unassigned, RS, ZWSP
+    assert post.tags == ["0", "a b"]
+    reader = host_client(tenant)
+    assert reader.get("/tag/0/").status_code == 200
+    assert reader.get("/tag/a-b/").status_code == 200
+
+
 def test_dot_tags_are_refused_with_a_message(tenant):
     with pytest.raises(services.PostInvalid, match="'..' cannot be a tag"):
         write(tenant, "Dots", tags="fine, ..")
