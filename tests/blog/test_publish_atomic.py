@@ -58,9 +58,15 @@ def test_a_failed_schedule_write_rolls_the_post_back(make_blog, refused_schedule
     assert not PublishSchedule.objects.exists()
 
 
-def _waiting_on_an_advisory_lock() -> bool:
+def _waiting_for_the_blogs_publish_lock(tenant) -> bool:
+    """Some connection waits for an advisory lock on this blog (two-key: classid, objid)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND objid = %s AND database = (SELECT oid FROM pg_database"
+            " WHERE datname = current_database())",
+            [tenant.id],
+        )
         return cursor.fetchone()[0] > 0
 
 
@@ -93,7 +99,7 @@ def test_two_concurrent_publishes_cannot_both_take_the_last_free_slot(make_blog)
     second = threading.Thread(target=publish, args=("Second",), kwargs={"hold": False})
     second.start()
     deadline = time.monotonic() + 20
-    while second.is_alive() and not _waiting_on_an_advisory_lock():
+    while second.is_alive() and not _waiting_for_the_blogs_publish_lock(tenant):
         assert time.monotonic() < deadline, "the second publish neither waited nor finished"
         time.sleep(0.02)
 
