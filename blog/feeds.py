@@ -1,15 +1,38 @@
 """Atom and RSS feeds of a blog (the current schema), with full post content."""
 
+from urllib.parse import quote
+
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.templatetags.static import static
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, Stylesheet
+from django.utils.html import escape
+from django.utils.xmlutils import SimplerXMLGenerator
 
 from blog import selectors
 from blog.models import BlogSettings, Post
 
+# Chromium shows application/atom+xml and application/rss+xml as plain source text and
+# applies the feed's XSLT only to XML types; feed readers take application/xml alike (they
+# find the feeds through the pages' <link rel="alternate" type="application/atom+xml">).
+_BROWSER_RENDERED_XML = "application/xml; charset=utf-8"
+
 
 class _AtomWithContent(Atom1Feed):
-    """Atom with the whole post in <content type="html"> and the excerpt as <summary>."""
+    """Atom with the whole post in <content type="html"> and the excerpt as <summary>, and
+    the browser stylesheet (Django's Atom feed has no stylesheet hook; its RSS feed has)."""
+
+    content_type = _BROWSER_RENDERED_XML
+
+    def write(self, outfile, encoding) -> None:  # noqa: ANN001 (Django's signature)
+        handler = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        for stylesheet in self.feed["stylesheets"] or []:
+            handler.processingInstruction("xml-stylesheet", stylesheet)
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
 
     def add_item_elements(self, handler, item) -> None:  # noqa: ANN001 (Django's signature)
         super().add_item_elements(handler, item)
@@ -17,7 +40,7 @@ class _AtomWithContent(Atom1Feed):
 
 
 class _RssWithContent(Rss201rev2Feed):
-    pass
+    content_type = _BROWSER_RENDERED_XML
 
 
 class BlogFeed(Feed):
@@ -25,14 +48,33 @@ class BlogFeed(Feed):
     feed_path = "/feed/"
 
     def get_object(self, request: HttpRequest, tag: str | None = None) -> dict:
+        """`tag` is a tag's URL slug (see `blog.views.reader.tag_feed`); a tag no published
+        post has is a 404."""
         if tag is not None and not tag.isprintable():
             raise Http404("no such tag")
-        settings: BlogSettings = selectors.blog_settings_get()
-        return {"settings": settings, "tenant": request.tenant, "tag": tag}
+        settings: BlogSettings = (
+            getattr(request, "blog_settings", None) or selectors.blog_settings_get()
+        )
+        items = selectors.posts_for_feed(tag=tag)
+        if tag is not None and not items:
+            raise Http404("no such tag")
+        name = selectors.tag_name(post=items[0], slug=tag) if tag is not None else None
+        return {
+            "settings": settings,
+            "tenant": request.tenant,
+            "tag": tag,
+            "tag_name": name,
+            "items": items,
+        }
+
+    def stylesheets(self) -> list[Stylesheet]:
+        """A visitor who opens the feed in a browser sees a "how to follow" page (XSLT, served
+        from the blog's own host: browsers apply only same-origin stylesheets)."""
+        return [Stylesheet(static("feed.xsl"), mimetype="text/xsl")]
 
     def title(self, obj: dict) -> str:
         name = obj["settings"].title or obj["tenant"].name
-        return f"{name}: {obj['tag']}" if obj["tag"] else name
+        return f"{name}: {obj['tag_name']}" if obj["tag"] else name
 
     def author_name(self, obj: dict) -> str:
         return obj["settings"].title or obj["tenant"].name
@@ -48,19 +90,19 @@ class BlogFeed(Feed):
     description = subtitle
 
     def link(self, obj: dict) -> str:
-        return f"/tag/{obj['tag']}/" if obj["tag"] else "/"
+        return f"/tag/{quote(obj['tag'])}/" if obj["tag"] else "/"
 
     def feed_url(self, obj: dict) -> str:
-        return f"/tag/{obj['tag']}{self.feed_path}" if obj["tag"] else self.feed_path
+        return f"/tag/{quote(obj['tag'])}{self.feed_path}" if obj["tag"] else self.feed_path
 
     def items(self, obj: dict) -> list[Post]:
-        return selectors.posts_for_feed(tag=obj["tag"])
+        return obj["items"]
 
     def item_title(self, item: Post) -> str:
         return item.title
 
     def item_description(self, item: Post) -> str:
-        return item.summary
+        return escape(item.summary)  # plain text, in an element of type "html"
 
     def item_link(self, item: Post) -> str:
         return f"/{item.slug}/"

@@ -5,6 +5,12 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 
+def tag_slug(tag: str) -> str:
+    """A tag's URL part: 'first steps' -> 'first-steps' (tags are stored lowercased with single
+    spaces, see `blog.services.tags_parse`). The tag's name is what readers see."""
+    return "-".join(tag.split())
+
+
 class Post(models.Model):
     """A blog post or a static page. Lives in the blog's own schema.
 
@@ -75,6 +81,11 @@ class Post(models.Model):
     @property
     def is_page(self) -> bool:
         return self.kind == self.Kind.PAGE
+
+    @property
+    def tag_links(self) -> list[tuple[str, str]]:
+        """(name, slug) of each tag, for links to /tag/<slug>/."""
+        return [(tag, tag_slug(tag)) for tag in self.tags]
 
 
 class BlogSettings(models.Model):

@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import product
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from blog.models import BlogSettings, Post
+from blog.models import BlogSettings, Post, tag_slug
 
 _LIST_FIELDS = (
     "id", "kind", "title", "slug", "summary", "tags", "published_at", "status", "cover_image_url",
@@ -49,20 +50,48 @@ class PostPage:
         return self.number > 1
 
 
+# A slug with up to this many hyphens is looked up through the tags' GIN index (every
+# name it can stand for, at most 2**8); longer ones by comparing each tag's slug.
+_MAX_INDEXED_HYPHENS = 8
+
+
+def _with_tag(qs: QuerySet[Post], slug: str) -> QuerySet[Post]:
+    """Posts carrying a tag whose URL slug is `slug`: each '-' of the slug is a '-' or a space
+    of the tag's name."""
+    parts = slug.split("-")
+    if len(parts) - 1 > _MAX_INDEXED_HYPHENS:
+        return qs.extra(
+            where=["EXISTS (SELECT 1 FROM unnest(tags) AS t WHERE replace(t, ' ', '-') = %s)"],
+            params=[slug],
+        )
+    names = [
+        "".join(part + sep for part, sep in zip(parts, (*seps, ""), strict=True))
+        for seps in product("- ", repeat=len(parts) - 1)
+    ]
+    return qs.filter(tags__overlap=names)
+
+
+def tag_name(*, post: Post, slug: str) -> str:
+    """The name (as readers see it) of `post`'s tag at `slug`."""
+    return next((t for t in post.tags if tag_slug(t) == slug), slug)
+
+
 def posts_page(*, number: int, per_page: int, tag: str | None = None) -> PostPage:
-    """One page of published posts (newest first), in one query and without a COUNT."""
+    """One page of published posts (newest first), in one query and without a COUNT; `tag` is
+    a tag's URL slug."""
     qs = posts_published()
     if tag is not None:
-        qs = qs.filter(tags__contains=[tag])
+        qs = _with_tag(qs, tag)
     start = (number - 1) * per_page
     rows = list(qs[start : start + per_page + 1])
     return PostPage(posts=rows[:per_page], number=number, has_next=len(rows) > per_page)
 
 
 def posts_for_feed(*, tag: str | None = None) -> list[Post]:
+    """The newest published posts, with a tag (its URL slug) if given."""
     qs = _published_posts().order_by("-published_at", "-id").defer("search_vector", "body")
     if tag is not None:
-        qs = qs.filter(tags__contains=[tag])
+        qs = _with_tag(qs, tag)
     return list(qs[:FEED_SIZE])
 
 

@@ -15,7 +15,7 @@ urlpatterns = [
     path("feed/", reader_page(BlogFeed()), name="feed_atom"),
     path("rss/", reader_page(BlogRssFeed()), name="feed_rss"),
     path("tag/<str:tag>/", reader.tag_posts, name="tag"),
-    path("tag/<str:tag>/feed/", reader_page(BlogFeed()), name="tag_feed"),
+    path("tag/<str:tag>/feed/", reader.tag_feed, name="tag_feed"),
     path(
         "sitemap.xml",
         reader_page(sitemap),
@@ -23,6 +23,7 @@ urlpatterns = [
         name="sitemap",
     ),
     path("robots.txt", reader.robots_txt, name="robots_txt"),
+    path("opensearch.xml", reader.opensearch, name="opensearch"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/preview/", dashboard.preview, name="dashboard_preview"),
     path("dashboard/posts/new/", dashboard.post_new, name="post_new"),

@@ -228,6 +228,19 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
+# Files served at the root of every host (/favicon.ico), before any host lookup.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
+ICON_MAX_AGE = 60 * 60 * 24 * 30
+
+
+def _icon_headers(headers, path: str, url: str) -> None:  # noqa: ANN001 (WhiteNoise's hook)
+    """Icons change about never: browsers and proxies keep them for a month (other static
+    files keep WhiteNoise's short default, as their names carry no hash)."""
+    if url.endswith(("/favicon.ico", "/favicon.svg")):
+        headers["Cache-Control"] = f"public, max-age={ICON_MAX_AGE}"
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _icon_headers
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Celery: JSON only, tenant context in the message headers (tenant-schemas-celery).

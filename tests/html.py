@@ -1,67 +1,92 @@
-"""Parse HTML the way a browser would and report anything that could run script."""
+"""Parse HTML the way a browser does (html5lib, the WHATWG parsing algorithm) and report
+anything that could run script. Never Python's HTMLParser: it does not parse as browsers do."""
 
-from html.parser import HTMLParser
+import re
+from xml.etree.ElementTree import Element
 
-DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "style", "base", "form", "meta"}
-URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "poster", "srcset"}
+import html5lib
+
+DANGEROUS_TAGS = {
+    "script", "iframe", "object", "embed", "style", "base", "form", "meta", "frame", "frameset",
+    "svg", "math", "link", "template", "noscript", "input", "button", "textarea", "select",
+}  # fmt: skip
+URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "poster", "srcset", "data"}
+_BAD_SCHEMES = ("javascript:", "data:", "vbscript:")
 
 
-class _Collector(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.problems: list[str] = []
+def parse(html: str | bytes) -> Element:
+    """A whole page as an element tree (no XHTML namespace on the tags)."""
+    return html5lib.parse(html, namespaceHTMLElements=False)
 
-    def handle_starttag(self, tag, attrs):
-        if tag in DANGEROUS_TAGS:
-            self.problems.append(f"<{tag}>")
-        for name, value in attrs:
-            value = (value or "").strip().lower().replace("\t", "").replace("\n", "")
+
+def parse_fragment(html: str) -> Element:
+    return html5lib.parseFragment(html, namespaceHTMLElements=False)
+
+
+def _url(value: str) -> str:
+    """A URL attribute as browsers read it: no tabs or newlines inside, no leading controls."""
+    return re.sub(r"[\t\n\r]", "", value).lstrip("".join(map(chr, range(33)))).lower()
+
+
+def element_problems(root: Element, *, allowed: frozenset[str] = frozenset()) -> list[str]:
+    """Elements and attributes under `root` (itself included) that could run script."""
+    problems: list[str] = []
+    for element in root.iter():
+        tag = element.tag if isinstance(element.tag, str) else ""  # comments: a function
+        if tag in DANGEROUS_TAGS and tag not in allowed:
+            problems.append(f"<{tag}>")
+        for name, value in element.attrib.items():
+            name = name.lower()
             if name.startswith("on"):
-                self.problems.append(f"<{tag} {name}>")
-            if name in URL_ATTRS and value.startswith(("javascript:", "data:", "vbscript:")):
-                self.problems.append(f"<{tag} {name}={value[:30]}>")
+                problems.append(f"<{tag} {name}>")
+            if name in URL_ATTRS and _url(value or "").startswith(_BAD_SCHEMES):
+                problems.append(f"<{tag} {name}={value[:30]}>")
             if name == "style":
-                self.problems.append(f"<{tag} style>")
+                problems.append(f"<{tag} style>")
+    return problems
 
 
 def active_content(html: str) -> list[str]:
-    collector = _Collector()
-    collector.feed(html)
-    return collector.problems
+    """What could run script in an HTML fragment (a post body, a feed's content)."""
+    return element_problems(parse_fragment(html))
 
 
-def fragment_of(html: str, start: str, end: str) -> str:
-    """The part of a page between two markers (e.g. the article), for focused checks."""
-    return html.split(start, 1)[1].split(end, 1)[0]
+def body_problems(html: str | bytes) -> list[str]:
+    """What could run script in a page's body, leaving out the blog's own search box."""
+    body = parse(html).find("body")
+    for parent in body.iter():
+        for child in list(parent):
+            if child.tag == "form" and child.get("class") == "site-search":
+                parent.remove(child)
+    return element_problems(body)
 
 
-class _HeadCollector(HTMLParser):
-    """The <head> of a reader page may hold title, meta, link and one theme <style>."""
+def find(html: str | bytes, path: str) -> Element:
+    """One element of a page by ElementPath, e.g. ".//section[@class='preview']"."""
+    element = parse(html).find(path)
+    assert element is not None, f"no {path} in the page"
+    return element
 
-    ALLOWED = {"html", "head", "title", "meta", "link", "style"}
 
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.problems: list[str] = []
-        self.styles = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag not in self.ALLOWED:
-            self.problems.append(f"<{tag}> in head")
-        self.styles += tag == "style"
-        for name, value in attrs:
-            value = (value or "").strip().lower()
+def head_problems(html: str | bytes) -> list[str]:
+    """The <head> of a reader page may hold title, meta, link and one theme <style>; no
+    http-equiv, no script, no event handlers or script URLs."""
+    head = parse(html).find("head")
+    problems: list[str] = []
+    allowed = {"head", "title", "meta", "link", "style"}
+    styles = 0
+    for element in head.iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag not in allowed:
+            problems.append(f"<{tag}> in head")
+        styles += tag == "style"
+        for name, value in element.attrib.items():
             if name.startswith("on"):
-                self.problems.append(f"<{tag} {name}>")
-            if name == "href" and value.startswith(("javascript:", "data:", "vbscript:")):
-                self.problems.append(f"<{tag} href={value[:30]}>")
+                problems.append(f"<{tag} {name}>")
+            if name == "href" and _url(value or "").startswith(_BAD_SCHEMES):
+                problems.append(f"<{tag} href={value[:30]}>")
             if name == "http-equiv":
-                self.problems.append(f"<{tag} http-equiv>")
-
-
-def head_problems(html: str) -> list[str]:
-    collector = _HeadCollector()
-    collector.feed(html.split("<body>", 1)[0])
-    if collector.styles > 1:
-        collector.problems.append(f"{collector.styles} <style> elements")
-    return collector.problems
+                problems.append(f"<{tag} http-equiv>")
+    if styles > 1:
+        problems.append(f"{styles} <style> elements")
+    return problems

@@ -1,16 +1,16 @@
 """Writes for posts and pages. Side effects (search vectors, page cache) run after commit."""
 
+import re
 from datetime import datetime
 from typing import Literal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 
 from blog.cache import blog_changed
 from blog.models import Post
-from blog.rendering import markdown_render
+from blog.rendering import markdown_render, prose_text
 from blog.search import search_config
 from shared.accounts import services as account_services
 from shared.accounts.models import User
@@ -20,6 +20,8 @@ from tenants import services as tenant_services
 from tenants.models import Tenant
 
 MAX_TITLE_LENGTH = 200
+MAX_META_DESCRIPTION = 300
+MAX_URL_LENGTH = 500
 MAX_BODY_BYTES = 500_000
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
@@ -37,19 +39,34 @@ class PostInvalid(ApplicationError):
     pass
 
 
+# Control characters no writer means: PostgreSQL refuses NUL, XML 1.0 (feeds, sitemaps) all
+# of these. Tab, newline and carriage return stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def text_clean(value: str) -> str:
+    """What is stored of a typed text: control characters dropped, everything else as typed."""
+    return _CONTROL.sub("", value)
+
+
 def tags_parse(raw: str | list[str]) -> list[str]:
     """'Python, django,python ' -> ['python', 'django']: lowercased, trimmed, de-duplicated.
 
-    A '/' becomes '-', so that every tag has a page at /tag/<tag>/.
+    A '/' becomes '-', so that every tag has a page at /tag/<slug>/ (`blog.models.tag_slug`).
     """
     items = raw.split(",") if isinstance(raw, str) else raw
     tags: list[str] = []
     for item in items:
-        tag = " ".join(item.strip().lower().replace("/", "-").split())
+        # A tag is a URL: no invisible characters (dropped before spaces are tidied).
+        visible = "".join(c for c in item.lower() if c.isprintable() or c.isspace())
+        tag = " ".join(visible.replace("/", "-").split())
         if tag and tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
         raise PostInvalid(f"A post can have at most {MAX_TAGS} tags; this one has {len(tags)}.")
+    dots = [t for t in tags if t in (".", "..")]
+    if dots:  # browsers read /tag/../ as a way up, so such a tag could have no page
+        raise PostInvalid(f"'{dots[0]}' cannot be a tag: use a word.")
     too_long = [t for t in tags if len(t) > MAX_TAG_LENGTH]
     if too_long:
         raise PostInvalid(
@@ -93,32 +110,62 @@ def _queue_search_refresh(post_id: int, *, tenant: Tenant) -> None:
 
 
 def _summary(*, excerpt: str, body_html: str) -> str:
-    text = " ".join(strip_tags(excerpt or body_html).split())
+    """Plain text for lists and feeds: the excerpt, or the body's prose (no code blocks,
+    tables or footnotes). Tags are stripped by nh3, which never fails on odd markup."""
+    text = " ".join(prose_text(excerpt or body_html, prose_only=not excerpt).split())
     return Truncator(text).words(SUMMARY_WORDS, truncate="…")
 
 
 def _check(*, title: str, body: str) -> str:
-    title = title.strip()
+    title = text_clean(title).strip()
     if not title:
         raise PostInvalid("Give the post a title.")
     if len(title) > MAX_TITLE_LENGTH:
-        raise PostInvalid(f"The title is {len(title)} characters long: the limit is 200.")
-    size = len(body.encode())
+        raise PostInvalid(
+            f"The title is {len(title)} characters long: the limit is {MAX_TITLE_LENGTH}."
+        )
+    size = len(body.encode(errors="replace"))
     if size > MAX_BODY_BYTES:
         raise PostInvalid(f"The post is too long ({size // 1000} KB): the limit is 500 KB.")
     return title
 
 
+_FIELD_LIMITS = {
+    "excerpt": ("excerpt", None),
+    "meta_description": ("meta description", MAX_META_DESCRIPTION),
+    "canonical_url": ("canonical URL", MAX_URL_LENGTH),
+    "cover_image_url": ("cover image URL", MAX_URL_LENGTH),
+}
+
+
+def _field(name: str, value: str) -> str:
+    value = text_clean(value).strip()
+    label, limit = _FIELD_LIMITS[name]
+    if limit is not None and len(value) > limit:
+        raise PostInvalid(
+            f"The {label} is {len(value)} characters long: the limit is {limit}; shorten it."
+        )
+    return value
+
+
 def _check_publish_limit(post: Post, *, tenant_id: int) -> None:
     """Plans limit how many posts a blog has live (published or scheduled); pages are free.
-    Raises shared.billing's LimitReached, which carries the upgrade link."""
+    Raises shared.billing's LimitReached, which carries the upgrade link.
+
+    Counted under a lock held until the caller's transaction ends (an advisory lock keyed on
+    the blog), so two publishes at once cannot both see room for one more post."""
     if post.kind != Post.Kind.POST or post.status in _LIVE:
         return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PUBLISH_LOCK, tenant_id])
     live = Post.objects.filter(kind=Post.Kind.POST, status__in=_LIVE).exclude(id=post.id)
     billing_services.limits_check_publish(tenant_id=tenant_id, published_count=live.count())
 
 
 _LIVE = (Post.Status.PUBLISHED, Post.Status.SCHEDULED)
+# The first key of the two-key advisory lock taken while counting live posts (the second is
+# the tenant's id): any constant that no other lock of the project uses.
+_PUBLISH_LOCK = 0x51_75_70  # "Qup"
 
 
 def _note_schedule(post: Post, *, tenant_id: int) -> None:
@@ -175,30 +222,37 @@ def post_create(
     cover_image_url: str = "",
 ) -> Post:
     """Create a post or page in `tenant` (whose schema is the current one); `action`
-    decides its state."""
+    decides its state.
+
+    One transaction covers the post (the blog's schema) and the publisher's schedule (public).
+    """
     title = _check(title=title, body=body)
+    body = text_clean(body)
     body_html = markdown_render(body)
+    excerpt = _field("excerpt", excerpt)
     post = Post(
         kind=kind,
         title=title,
-        slug=_slug_chosen(slug, exclude_id=None) if slug.strip() else _slug_unique(title),
         body=body,
         body_html=body_html,
-        excerpt=excerpt.strip(),
+        excerpt=excerpt,
         summary=_summary(excerpt=excerpt, body_html=body_html),
-        meta_description=meta_description.strip(),
-        canonical_url=canonical_url.strip(),
-        cover_image_url=cover_image_url.strip(),
+        meta_description=_field("meta_description", meta_description),
+        canonical_url=_field("canonical_url", canonical_url),
+        cover_image_url=_field("cover_image_url", cover_image_url),
         tags=tags_parse(tags),
         author_id=author.id,
     )
-    _apply_action(
-        post, tenant_id=tenant.id, action=action, publish_at=publish_at, now=timezone.now()
-    )
-    post.save()
-    _note_schedule(post, tenant_id=tenant.id)
-    _queue_search_refresh(post.id, tenant=tenant)
-    blog_changed()
+    slug = text_clean(slug)
+    with transaction.atomic():
+        post.slug = _slug_chosen(slug, exclude_id=None) if slug.strip() else _slug_unique(title)
+        _apply_action(
+            post, tenant_id=tenant.id, action=action, publish_at=publish_at, now=timezone.now()
+        )
+        post.save()
+        _note_schedule(post, tenant_id=tenant.id)
+        _queue_search_refresh(post.id, tenant=tenant)
+        blog_changed()
     return post
 
 
@@ -218,36 +272,45 @@ def post_update(
     cover_image_url: str | None = None,
 ) -> Post:
     """Save a post's fields and apply `action`. Changing a published post's slug keeps the old
-    one as a 301 redirect. Arguments left as None keep their value."""
+    one as a 301 redirect. Arguments left as None keep their value. One transaction covers
+    the post (the blog's schema) and the publisher's schedule (public)."""
     title = _check(title=title, body=body)
-    was_published = post.is_published
-    if slug.strip() and slugify(slug) != post.slug:
-        new_slug = _slug_chosen(slug, exclude_id=post.id)
-        if was_published and post.slug not in post.old_slugs:
-            post.old_slugs = [*post.old_slugs, post.slug]
-        post.old_slugs = [s for s in post.old_slugs if s != new_slug]
-        post.slug = new_slug
-    post.title = title
-    post.body = body
-    post.body_html = markdown_render(body)
-    post.tags = tags_parse(tags)
-    for field, value in (
-        ("excerpt", excerpt),
-        ("meta_description", meta_description),
-        ("canonical_url", canonical_url),
-        ("cover_image_url", cover_image_url),
-    ):
-        if value is not None:
-            setattr(post, field, value.strip())
-    post.summary = _summary(excerpt=post.excerpt, body_html=post.body_html)
-    post.search_vector = None  # stale until the task (or the periodic sweep) refreshes it
-    _apply_action(
-        post, tenant_id=tenant.id, action=action, publish_at=publish_at, now=timezone.now()
-    )
-    post.save()
-    _note_schedule(post, tenant_id=tenant.id)
-    _queue_search_refresh(post.id, tenant=tenant)
-    blog_changed()
+    body = text_clean(body)
+    fields = {
+        name: _field(name, value)
+        for name, value in (
+            ("excerpt", excerpt),
+            ("meta_description", meta_description),
+            ("canonical_url", canonical_url),
+            ("cover_image_url", cover_image_url),
+        )
+        if value is not None
+    }
+    tags = tags_parse(tags)
+    slug = text_clean(slug)
+    with transaction.atomic():
+        was_published = post.is_published
+        if slug.strip() and slugify(slug) != post.slug:
+            new_slug = _slug_chosen(slug, exclude_id=post.id)
+            if was_published and post.slug not in post.old_slugs:
+                post.old_slugs = [*post.old_slugs, post.slug]
+            post.old_slugs = [s for s in post.old_slugs if s != new_slug]
+            post.slug = new_slug
+        post.title = title
+        post.body = body
+        post.body_html = markdown_render(body)
+        post.tags = tags
+        for field, value in fields.items():
+            setattr(post, field, value)
+        post.summary = _summary(excerpt=post.excerpt, body_html=post.body_html)
+        post.search_vector = None  # stale until the task (or the periodic sweep) refreshes it
+        _apply_action(
+            post, tenant_id=tenant.id, action=action, publish_at=publish_at, now=timezone.now()
+        )
+        post.save()
+        _note_schedule(post, tenant_id=tenant.id)
+        _queue_search_refresh(post.id, tenant=tenant)
+        blog_changed()
     return post
 
 

@@ -6,12 +6,15 @@ from django.db import transaction
 
 from blog.cache import blog_changed
 from blog.models import BlogSettings
+from blog.services.posts import text_clean
 from shared.errors import ApplicationError
 from tenants.models import Tenant
 from tenants.routing import tenant_routing_invalidate
 
 MAX_NAV_LINKS = 20
 MAX_NAV_LABEL = 50
+# Longest texts, as the columns allow (BlogSettings).
+TEXT_LIMITS = {"title": 100, "tagline": 200, "description": 1000, "footer": 500}
 _ACCENT = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -22,7 +25,7 @@ class SettingsInvalid(ApplicationError):
 def navigation_parse(raw: str) -> list[dict[str, str]]:
     """One link per line, 'Label | URL'. URLs are site paths (/about/) or http(s) links."""
     links: list[dict[str, str]] = []
-    for number, line in enumerate(raw.splitlines(), start=1):
+    for number, line in enumerate(text_clean(raw).splitlines(), start=1):
         if not line.strip():
             continue
         label, sep, url = (part.strip() for part in line.partition("|"))
@@ -95,16 +98,31 @@ def blog_settings_update(
         raise SettingsInvalid("Write the accent colour as #rrggbb, for example #3559e0.")
     if not 1 <= posts_per_page <= 100:
         raise SettingsInvalid("Show between 1 and 100 posts per page.")
+    texts = {
+        name: text_clean(value).strip()
+        for name, value in (
+            ("title", title),
+            ("tagline", tagline),
+            ("description", description),
+            ("footer", footer),
+        )
+    }
+    for name, value in texts.items():
+        if len(value) > TEXT_LIMITS[name]:
+            raise SettingsInvalid(
+                f"The {name} is {len(value)} characters long: the limit is "
+                f"{TEXT_LIMITS[name]}; shorten it."
+            )
     with transaction.atomic():
         settings, _ = BlogSettings.objects.get_or_create(id=1)
-        settings.title = title.strip()
-        settings.tagline = tagline.strip()
-        settings.description = description.strip()
+        settings.title = texts["title"]
+        settings.tagline = texts["tagline"]
+        settings.description = texts["description"]
         settings.theme = theme
         settings.accent = accent.lower()
         settings.posts_per_page = posts_per_page
         settings.navigation = navigation
-        settings.footer = footer.strip()
+        settings.footer = texts["footer"]
         settings.save()
         blog_language_set(tenant=tenant, language=language)
         blog_changed(schema=tenant.schema_name)

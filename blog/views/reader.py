@@ -3,12 +3,13 @@
 from itertools import groupby
 from urllib.parse import quote
 
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 
 from blog import selectors
 from blog.cache import reader_page
-from blog.models import BlogSettings
+from blog.feeds import BlogFeed
+from blog.models import BlogSettings, tag_slug
 
 
 def _context(request: HttpRequest, settings: BlogSettings, **extra: object) -> dict:
@@ -39,14 +40,18 @@ def _page_number(request: HttpRequest) -> int | None:
 
 
 def _post_list(request: HttpRequest, *, tag: str | None) -> HttpResponse:
+    """The home page, or a tag's page (`tag` is its slug; a tag no post has is a 404)."""
     settings = selectors.blog_settings_get()
     number = _page_number(request)
     if number is None:
         return _not_found(request, settings)
     page = selectors.posts_page(number=number, per_page=settings.posts_per_page, tag=tag)
-    if number > 1 and not page.posts:
+    if not page.posts and (number > 1 or tag is not None):
         return _not_found(request, settings)
-    return render(request, "blog/home.html", _context(request, settings, page=page, tag=tag))
+    context = {"page": page}
+    if tag is not None:
+        context |= {"tag": selectors.tag_name(post=page.posts[0], slug=tag), "tag_slug": tag}
+    return render(request, "blog/home.html", _context(request, settings, **context))
 
 
 @reader_page
@@ -54,14 +59,38 @@ def home(request: HttpRequest) -> HttpResponse:
     return _post_list(request, tag=None)
 
 
+def _tag_slug_or_none(tag: str) -> str | None:
+    """The canonical slug for a tag URL's part, or None when no tag can have it."""
+    if not tag.isprintable() or not tag.strip():  # e.g. %00: PostgreSQL refuses NUL
+        return None
+    return tag_slug(tag.lower())
+
+
 @reader_page
 def tag_posts(request: HttpRequest, tag: str) -> HttpResponse:
-    if not tag.isprintable():  # e.g. %00: no tag has it, and PostgreSQL refuses NUL
+    slug = _tag_slug_or_none(tag)
+    if slug is None:
         return _not_found(request)
-    normal = " ".join(tag.lower().split())
-    if normal != tag:  # tags are stored lowercased: /tag/Python/ -> /tag/python/
-        return HttpResponsePermanentRedirect(f"/tag/{quote(normal)}/")
-    return _post_list(request, tag=tag)
+    if slug != tag:  # /tag/Python/ and the old /tag/first%20steps/ -> the slug's URL
+        return HttpResponsePermanentRedirect(f"/tag/{quote(slug)}/")
+    return _post_list(request, tag=slug)
+
+
+_tag_feed = BlogFeed()
+
+
+@reader_page
+def tag_feed(request: HttpRequest, tag: str) -> HttpResponse:
+    slug = _tag_slug_or_none(tag)
+    if slug is None:
+        return _not_found(request)
+    if slug != tag:
+        return HttpResponsePermanentRedirect(f"/tag/{quote(slug)}/feed/")
+    request.blog_settings = settings = selectors.blog_settings_get()  # the feed's too
+    try:
+        return _tag_feed(request, tag=slug)
+    except Http404:  # no post has this tag: a 404 page, cached like the others
+        return _not_found(request, settings)
 
 
 @reader_page
@@ -84,6 +113,19 @@ def archive(request: HttpRequest) -> HttpResponse:
         for month, items in groupby(posts, key=lambda p: p.published_at.date().replace(day=1))
     ]
     return render(request, "blog/archive.html", _context(request, settings, months=months))
+
+
+@reader_page
+def opensearch(request: HttpRequest) -> HttpResponse:
+    """The OpenSearch description of this blog's search (browsers offer it in the address bar)."""
+    settings = selectors.blog_settings_get()
+    origin = f"{request.scheme}://{request.get_host()}"
+    return render(
+        request,
+        "blog/opensearch.xml",
+        _context(request, settings, origin=origin),
+        content_type="application/opensearchdescription+xml; charset=utf-8",
+    )
 
 
 @reader_page

@@ -132,7 +132,9 @@ def test_search_page_runs_few_queries(zoo, django_assert_max_num_queries):
     client = host_client(zoo)
     client.get("/")  # routing cached
     with django_assert_max_num_queries(3):
-        results(client, "pelican")
+        html = results(client, "pelican")
+    assert "Pelicans at dawn" in html and "Harbour notes" in html
+    assert "Mountain goats" not in html and "<mark>pelican</mark>" in html
 
 
 def test_rebuild_search_command_for_one_blog_and_for_all(zoo, other_tenant, capsys):

@@ -32,7 +32,7 @@ def _log_in(page, base: str, email: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
+    page.get_by_role("button", name="Log in", exact=True).click()  # not the search box
     page.wait_for_url(re.compile(r".*/dashboard/$"))
 
 

@@ -77,7 +77,7 @@ def test_https_journey_and_on_demand_certificates(caddy, https_page, settings, s
     page.goto(f"https://nightnotes.localhost:{port}/accounts/login/")
     page.fill("input[name=login]", "night@example.org")
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.get_by_role("button", name="Log in", exact=True).click()
     page.wait_for_url(f"https://nightnotes.localhost:{port}/dashboard/")
 
     # the blog's subdomain has its certificate
