@@ -163,12 +163,12 @@ def tsquery_sql(*, query: str, config: str) -> tuple[str, list[str]]:
 # Either way the cost stays small whatever the number of matches (ts_rank over every match
 # cost 1.4 s for a word in 90% of 100,000 posts). ts_headline runs for the page's rows only.
 _SEARCH_SQL = """
-SELECT p.title, p.slug, p.published_at, p.tier = 0,
-       ts_headline(%(config)s::regconfig, p.body_html, {q}, %(headline)s)
+SELECT p.title, p.slug, p.published_at, p.tier = 0, {headline}
 FROM (
     (SELECT id, title, slug, published_at, body_html, 0 AS tier
      FROM blog_post
      WHERE status = 'published' AND kind = 'post' AND title_vector @@ {q}
+       AND search_vector IS NOT NULL  -- a post being re-indexed after an edit, as below
      ORDER BY published_at DESC, id DESC LIMIT %(depth)s)
     UNION ALL
     (SELECT id, title, slug, published_at, body_html, 1 AS tier
@@ -186,30 +186,52 @@ _HEADLINE = (
 )
 
 
-def posts_search(*, query: str, page: int = 1, per_page: int = 10) -> SearchPage:
-    """Published posts matching a web-search style query (quoted phrases, `or`, `-word`, the
-    last word as a prefix): title matches first, then newest first, with highlighted snippets.
-    The query must already be checked for length."""
+def _search_rows(*, query: str, offset: int, limit: int, snippets: bool) -> list[tuple]:
     config = search_config()
     q_sql, q_params = tsquery_sql(query=query, config=config)
     named = {f"q{i}": value for i, value in enumerate(q_params)}
     q_named = q_sql % tuple(f"%({name})s" for name in named)
-    offset = (page - 1) * per_page
+    headline = (
+        f"ts_headline(%(config)s::regconfig, p.body_html, {q_named}, %(headline)s)"
+        if snippets
+        else "NULL"
+    )
     params = named | {
         "config": config,
         "headline": _HEADLINE,
-        "depth": offset + per_page + 1,
-        "limit": per_page + 1,
+        "depth": offset + limit,
+        "limit": limit,
         "offset": offset,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_SEARCH_SQL.format(q=q_named), params)
-        rows = cursor.fetchall()
+        cursor.execute(_SEARCH_SQL.format(q=q_named, headline=headline), params)
+        return cursor.fetchall()
+
+
+def posts_search(*, query: str, page: int = 1, per_page: int = 10) -> SearchPage:
+    """Published posts matching a web-search style query (quoted phrases, `or`, `-word`, the
+    last word as a prefix): title matches first, then newest first, with highlighted snippets.
+    The query must already be checked for length."""
+    offset = (page - 1) * per_page
+    rows = _search_rows(query=query, offset=offset, limit=per_page + 1, snippets=True)
     hits = [
         SearchHit(title, slug, published_at, _highlight(snippet), in_title)
         for title, slug, published_at, in_title, snippet in rows[:per_page]
     ]
     return SearchPage(hits=hits, page=page, has_next=len(rows) > per_page)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    title: str
+    slug: str
+
+
+def posts_suggest(*, query: str, limit: int = 5) -> list[Suggestion]:
+    """The first posts `posts_search` would show, titles only: for a search box that offers
+    results as the reader types (the last word is a prefix)."""
+    rows = _search_rows(query=query, offset=0, limit=limit, snippets=False)
+    return [Suggestion(title, slug) for title, slug, *_rest in rows]
 
 
 def _highlight(snippet: str) -> SafeString:

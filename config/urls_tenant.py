@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from blog import search_views
+from blog.cache import reader_page
 from shared.accounts import views as account_views
 from tenants import views as tenant_views
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("dashboard/billing/", include("shared.billing.urls_dashboard")),
     path("search/", search_views.search_page, name="search"),
+    path("search/suggest/<str:q>/", reader_page(search_views.search_suggest), name="suggest"),
     path("", include("blog.urls")),
 ]
 
