@@ -12,6 +12,11 @@ UPDATE blog_post SET title_vector = setweight(to_tsvector(
 WHERE search_vector IS NOT NULL
 """
 
+_STATISTICS_SQL = (
+    "ALTER TABLE blog_post ALTER COLUMN search_vector SET STATISTICS {0}, "
+    "ALTER COLUMN title_vector SET STATISTICS {0}"
+)
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -33,4 +38,7 @@ class Migration(migrations.Migration):
         # Posts indexed before this migration get their title vector now, in their blog's
         # language (posts without a vector get both from the sweep, as before).
         migrations.RunSQL(_FILL_SQL, reverse_sql=migrations.RunSQL.noop),
+        # Ten times the default sample of words per vector, so that ANALYZE knows a rare word
+        # from a mid-frequency one and search is planned for either (see blog/search.py).
+        migrations.RunSQL(_STATISTICS_SQL.format(1000), reverse_sql=_STATISTICS_SQL.format(-1)),
     ]

@@ -233,6 +233,24 @@ def test_new_blogs_get_the_title_index_from_the_template(tenant):
     assert "USING gin (title_vector)" in definition(tenant.schema_name)
 
 
+def test_new_blogs_keep_the_larger_word_statistics(tenant):
+    # Without them ANALYZE takes a rare word for a common one and search walks the blog.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.nspname, a.attname, a.attstattarget FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname = 'blog_post' AND n.nspname IN (%s, 't_template') "
+            "AND a.attname IN ('search_vector', 'title_vector')",
+            [tenant.schema_name],
+        )
+        targets = {(schema == "t_template", column): n for schema, column, n in cursor.fetchall()}
+    assert targets == {
+        (template, column): 1000
+        for template in (True, False)
+        for column in ("search_vector", "title_vector")
+    }
+
+
 def test_the_migration_fills_title_vectors_in_the_blog_language(tenant):
     Tenant.objects.filter(id=tenant.id).update(language="german")
     tenant.language = "german"
