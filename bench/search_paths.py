@@ -45,7 +45,7 @@ def posts_search_old(*, query: str, page: int = 1, per_page: int = 10) -> Search
         .order_by("-rank", "-published_at", "-id")
         .values_list("title", "slug", "published_at", "snippet")[offset : offset + per_page + 1]
     )
-    hits = [SearchHit(t, s, p, _highlight(h), 2) for t, s, p, h in rows[:per_page]]
+    hits = [SearchHit(t, s, p, _highlight(h), False) for t, s, p, h in rows[:per_page]]
     return SearchPage(hits=hits, page=page, has_next=len(rows) > per_page)
 
 
@@ -68,7 +68,7 @@ def posts_search_rum(*, query: str, page: int = 1, per_page: int = 10) -> Search
     with connection.cursor() as cursor:
         cursor.execute(_RUM_SQL.format(q=q), params)
         rows = cursor.fetchall()
-    hits = [SearchHit(t, s, p, _highlight(h), 2) for t, s, p, h in rows[:per_page]]
+    hits = [SearchHit(t, s, p, _highlight(h), False) for t, s, p, h in rows[:per_page]]
     return SearchPage(hits=hits, page=page, has_next=len(rows) > per_page)
 
 

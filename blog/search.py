@@ -109,7 +109,7 @@ class SearchHit:
     slug: str
     published_at: object
     snippet: SafeString
-    tier: int  # 0: the title matches, 1: a tag does, 2: the rest
+    in_title: bool
 
 
 @dataclass(frozen=True)
@@ -162,46 +162,29 @@ def tsquery_sql(*, query: str, config: str) -> tuple[str, list[str]]:
     )
 
 
-# Title matches first, then tag matches, then the rest; newest first within each. Each branch
-# is planned on its own with the real words: a common word walks `post_published_idx` newest
-# first and stops after `depth` matches, a rare one takes its few matches from a GIN index and
-# sorts them. Either way the cost stays small whatever the number of matches (ts_rank over
-# every match cost 1.4 s for a word in 90% of 100,000 posts). ts_headline runs for the page's
-# rows only. A post being re-indexed after an edit (no vector yet) is left out of every branch.
+# Title matches first, then the rest; newest first within each. Each branch is planned on its
+# own with the real words: a common word walks `post_published_idx` newest first and stops
+# after `limit` matches, a rare one takes its few matches from the GIN index and sorts them.
+# Either way the cost stays small whatever the number of matches (ts_rank over every match
+# cost 1.4 s for a word in 90% of 100,000 posts). ts_headline runs for the page's rows only.
 _SEARCH_SQL = """
-SELECT p.title, p.slug, p.published_at, p.tier, {headline}
+SELECT p.title, p.slug, p.published_at, p.tier = 0, {headline}
 FROM (
     (SELECT id, title, slug, published_at, body_html, 0 AS tier
      FROM blog_post
      WHERE status = 'published' AND kind = 'post' AND title_vector @@ {q}
-       AND search_vector IS NOT NULL
+       AND search_vector IS NOT NULL  -- a post being re-indexed after an edit, as below
      ORDER BY published_at DESC, id DESC LIMIT %(depth)s)
     UNION ALL
     (SELECT id, title, slug, published_at, body_html, 1 AS tier
      FROM blog_post
      WHERE status = 'published' AND kind = 'post' AND search_vector @@ {q}
-       AND tags && %(tags)s::varchar[] AND NOT coalesce(title_vector @@ {q}, false)
-     ORDER BY published_at DESC, id DESC LIMIT %(depth)s)
-    UNION ALL
-    (SELECT id, title, slug, published_at, body_html, 2 AS tier
-     FROM blog_post
-     WHERE status = 'published' AND kind = 'post' AND search_vector @@ {q}
-       AND NOT (tags && %(tags)s::varchar[]) AND NOT coalesce(title_vector @@ {q}, false)
+       AND NOT coalesce(title_vector @@ {q}, false)
      ORDER BY published_at DESC, id DESC LIMIT %(depth)s)
 ) p
 ORDER BY p.tier, p.published_at DESC, p.id DESC
 LIMIT %(limit)s OFFSET %(offset)s
 """
-
-
-def query_tags(query: str) -> list[str]:
-    """The tags a query names: each word the reader did not exclude, and the whole query (a
-    tag may have several words), lowercased as tags are."""
-    words = [w.strip('"').lower() for w in query.split() if not w.startswith("-")]
-    words = [w for w in words if w and w != "or"]
-    return sorted({*words, " ".join(words)} - {""})
-
-
 _HEADLINE = (
     f'StartSel="{_START}", StopSel="{_STOP}", MaxWords=35, MinWords=15, MaxFragments=2, '
     'FragmentDelimiter=" … "'
@@ -221,7 +204,6 @@ def _search_rows(*, query: str, offset: int, limit: int, snippets: bool) -> list
     params = named | {
         "config": config,
         "headline": _HEADLINE,
-        "tags": query_tags(query),
         "depth": offset + limit,
         "limit": limit,
         "offset": offset,
@@ -233,14 +215,13 @@ def _search_rows(*, query: str, offset: int, limit: int, snippets: bool) -> list
 
 def posts_search(*, query: str, page: int = 1, per_page: int = 10) -> SearchPage:
     """Published posts matching a web-search style query (quoted phrases, `or`, `-word`, the
-    last word as a prefix): title matches first, then tag matches, then the rest, newest first
-    within each, with highlighted snippets.
+    last word as a prefix): title matches first, then newest first, with highlighted snippets.
     The query must already be checked for length."""
     offset = (page - 1) * per_page
     rows = _search_rows(query=query, offset=offset, limit=per_page + 1, snippets=True)
     hits = [
-        SearchHit(title, slug, published_at, _highlight(snippet), tier)
-        for title, slug, published_at, tier, snippet in rows[:per_page]
+        SearchHit(title, slug, published_at, _highlight(snippet), in_title)
+        for title, slug, published_at, in_title, snippet in rows[:per_page]
     ]
     return SearchPage(hits=hits, page=page, has_next=len(rows) > per_page)
 

@@ -56,16 +56,6 @@ def test_title_matches_first_then_newest_first(birds):
     ]
 
 
-def test_then_tag_matches_then_the_rest(tenant):
-    add(tenant, "Night sounds", "An owl called.", days_ago=0)
-    add(tenant, "Woods", "Quiet.", days_ago=5, tags=["owl", "birds"])
-    add(tenant, "Owl notes", "", days_ago=9)
-    add(tenant, "Reading list", "", days_ago=1, tags=["night birds"])
-    add(tenant, "Late walk", "Night birds everywhere.", days_ago=0)
-    assert titles(tenant, "owl") == ["Owl notes", "Woods", "Night sounds"]
-    assert titles(tenant, "night birds") == ["Reading list", "Late walk"]  # a two-word tag
-
-
 def test_a_title_hit_beats_any_number_of_body_hits(tenant):
     add(tenant, "Gulls everywhere", "gull " * 50, days_ago=0)
     add(tenant, "A gull", "Nothing else.", days_ago=30)
@@ -107,18 +97,13 @@ def _reference(tenant, query):
     with tenant_context(tenant), connection.cursor() as cursor:
         q_sql, params = search.tsquery_sql(query=query, config="english")
         cursor.execute(
-            f"SELECT title, published_at, id, coalesce(title_vector @@ {q_sql}, false), "  # noqa: S608
-            f"tags FROM blog_post WHERE status = 'published' AND kind = 'post' "
+            f"SELECT title, published_at, id, coalesce(title_vector @@ {q_sql}, false) "  # noqa: S608
+            f"FROM blog_post WHERE status = 'published' AND kind = 'post' "
             f"AND search_vector @@ {q_sql}",
             params + params,
         )
         rows = cursor.fetchall()
-    named = set(search.query_tags(query))
-
-    def tier(row):
-        return 0 if row[3] else 1 if named & set(row[4]) else 2
-
-    rows.sort(key=lambda r: (tier(r), -r[1].timestamp(), -r[2]))
+    rows.sort(key=lambda r: (not r[3], -r[1].timestamp(), -r[2]))
     return [r[0] for r in rows[:10]]
 
 
@@ -136,8 +121,7 @@ def test_the_same_first_page_whatever_the_plan(birds, settings):
     # A common word walks the date index, a rare one sorts its GIN matches: both must agree
     # with each other and with every match sorted the obvious way.
     for n in range(30):
-        tags = ["gulls"] if n % 4 == 0 else []
-        add(birds, f"Filler {n}", "pelican " if n % 3 else "gulls", days_ago=n % 7, tags=tags)
+        add(birds, f"Filler {n}", "pelican " if n % 3 else "gulls", days_ago=n % 7)
     for query in QUERIES:
         with transaction.atomic(), connection.cursor() as cursor:
             for setting in settings:
