@@ -1,6 +1,7 @@
-"""`/search/?q=` on a blog. Any input gives a page: never a 500."""
+"""`/search/?q=` on a blog, and `/search/suggest/<q>/` (JSON) for a search box that offers
+results as the reader types. Any input gives a page: never a 500."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from blog import search, selectors
@@ -8,11 +9,14 @@ from blog.views.reader import page_number
 from shared.accounts.ratelimits import rate_limited
 
 
+def _clean(raw: str) -> str:
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in raw).split())
+
+
 @rate_limited("search", methods=("GET",))
 def search_page(request: HttpRequest) -> HttpResponse:
     settings = selectors.blog_settings_get()
-    raw = "".join(ch if ch.isprintable() else " " for ch in request.GET.get("q", ""))
-    query = " ".join(raw.split())
+    query = _clean(request.GET.get("q", ""))
     number = page_number(request.GET.get("page", "1"), limit=1000) or 1
     context = {
         "blog": settings,
@@ -37,3 +41,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 else "No more results."
             )
     return render(request, "blog/search.html", context)
+
+
+def search_suggest(request: HttpRequest, q: str) -> JsonResponse:
+    """Up to 5 posts for what the reader has typed so far. The query is in the path, so the
+    reader page cache (`reader_page` in the URLs) stores answers per blog like any page."""
+    query = _clean(q)[: search.MAX_QUERY_LENGTH]
+    found = search.posts_suggest(tenant=request.tenant, query=query) if query else []
+    return JsonResponse(
+        {"query": query, "results": [{"title": s.title, "url": f"/{s.slug}/"} for s in found]}
+    )

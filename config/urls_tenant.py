@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from blog import search_views
+from blog.cache import reader_page
 from blog.views import domains as domain_views
 from shared.accounts import views as account_views
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("dashboard/domain/primary/", domain_views.domain_primary, name="domain_primary"),
     path("dashboard/domain/remove/", domain_views.domain_remove, name="domain_remove"),
     path("search/", search_views.search_page, name="search"),
+    path("search/suggest/<str:q>/", reader_page(search_views.search_suggest), name="suggest"),
     path("", include("blog.urls")),
 ]
 

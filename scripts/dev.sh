@@ -83,6 +83,19 @@ ensure_postgres() {
   STARTED+=("pg")
 }
 
+# The RUM index access method (Debian postgresql-<major>-rum). Quire's search does not need it
+# (see ARCHITECTURE.md, Search); bench/search measures it against the current path. Installed
+# for the machine's own PostgreSQL only: a remote server ($DATABASE_URL) has what it has, and
+# the bench then leaves RUM out and says so. Never fatal.
+ensure_rum() {
+  local bin major
+  bin=$(pg_bindir)
+  [ -n "$bin" ] || return 0
+  major=$(basename "$(dirname "$bin")")
+  [ -f "/usr/share/postgresql/$major/extension/rum.control" ] && return 0
+  (apt_install "postgresql-$major-rum") || log "could not install postgresql-$major-rum: bench/search will leave RUM out"
+}
+
 ensure_redis() {
   if [ -n "${REDIS_URL:-}" ]; then log "Redis: using \$REDIS_URL"; return; fi
   if port_answers 127.0.0.1 6379; then
@@ -160,6 +173,7 @@ bootstrap() {
   ensure_venv
   trap stop_started EXIT
   ensure_postgres
+  ensure_rum
   ensure_redis
   ensure_secret
   .venv/bin/python scripts/ensure_database.py

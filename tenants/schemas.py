@@ -106,6 +106,16 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = %s AND a.attidentity <> '' AND c.relkind IN ('r', 'p')
 """
 
+# Per-column statistics targets (`ALTER COLUMN ... SET STATISTICS`): `LIKE` does not copy them.
+_STATISTICS_SQL = """
+SELECT c.relname, a.attname, a.attstattarget
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %s AND a.attstattarget >= 0 AND a.attnum > 0 AND NOT a.attisdropped
+  AND c.relkind IN ('r', 'p')
+"""
+
 
 def schema_clone_from_template(target: str) -> None:
     """Create schema `target` as a copy (structure and rows) of the template schema.
@@ -129,6 +139,8 @@ def schema_clone_from_template(target: str) -> None:
         indexes = [row[0] for row in cursor.fetchall()]
         cursor.execute(_IDENTITY_SQL, [template])
         identities = cursor.fetchall()
+        cursor.execute(_STATISTICS_SQL, [template])
+        statistics = cursor.fetchall()
 
         statements = [f"CREATE SCHEMA {dst}"]
         for table in tables:
@@ -150,6 +162,11 @@ def schema_clone_from_template(target: str) -> None:
             )
         for definition in indexes:
             statements.append(ref.sub(f"{dst}.", definition))
+        for table, column, target in statistics:
+            statements.append(
+                f"ALTER TABLE {dst}.{qn(table)} ALTER COLUMN {qn(column)} "
+                f"SET STATISTICS {int(target)}"
+            )
         for table, column in identities:
             statements.append(
                 f"SELECT setval(pg_get_serial_sequence('{dst}.{qn(table)}', '{column}'), "  # noqa: S608
