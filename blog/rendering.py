@@ -4,6 +4,8 @@ import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
+from media.rendering import images_enhance
+
 _md = (
     MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     .enable("table")
@@ -32,7 +34,7 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 def markdown_render(source: str) -> str:
     html = _md.render(source or "")
-    return nh3.clean(
+    html = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -40,3 +42,4 @@ def markdown_render(source: str) -> str:
         link_rel="noopener nofollow ugc",
         strip_comments=True,
     )
+    return images_enhance(html)  # this blog's own images: width, height, srcset (after nh3)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("dashboard/billing/", include("shared.billing.urls_dashboard")),
     path("search/", search_views.search_page, name="search"),
+    path("", include("media.urls")),
     path("", include("blog.urls")),
 ]
 
