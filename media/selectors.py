@@ -12,6 +12,13 @@ from shared.billing import services as billing_services
 from shared.billing.services import UPGRADE_PATH
 
 
+def human_size(size: int) -> str:
+    """1.5 MB, 20 MB, 820 KB: decimal units, as the plans state storage."""
+    if size >= 1_000_000:
+        return f"{size / 1e6:,.1f}".removesuffix(".0") + " MB"
+    return f"{max(size, 1) / 1e3:,.0f} KB"
+
+
 def media_list(*, query: str = "", created_by_id: int | None = None) -> QuerySet[MediaFile]:
     """The library: newest first, optionally by name and by uploader (authors see theirs)."""
     files = MediaFile.objects.all()
@@ -40,6 +47,14 @@ class StorageUsage:
     limit_bytes: int | None
     plan_name: str
     upgrade_url: str = UPGRADE_PATH
+
+    @property
+    def used(self) -> str:
+        return human_size(self.used_bytes) if self.used_bytes else "nothing"
+
+    @property
+    def limit(self) -> str:
+        return human_size(self.limit_bytes) if self.limit_bytes else "unlimited"
 
     @property
     def percent(self) -> int | None:

@@ -22,6 +22,7 @@ from media import images
 from media import selectors as media_selectors
 from media.images import MediaInvalid, MediaTooLarge
 from media.models import MediaFile
+from media.selectors import human_size
 from media.storage import blog_prefix, media_storage, private_key
 from shared.billing import services as billing_services
 
@@ -42,6 +43,15 @@ def _display_name(name: str) -> str:
     return name[:255] or "image"
 
 
+def size_check(*, size: int) -> None:
+    limit = settings.MEDIA_MAX_UPLOAD_BYTES
+    if size > limit:
+        raise MediaTooLarge(
+            f"This file is {human_size(size)}; the limit is {human_size(limit)}. Make it "
+            "smaller and upload it again."
+        )
+
+
 def quota_check(*, tenant, adding: int) -> None:
     """Raise LimitReached when `adding` more bytes would take the blog past its plan's
     storage. The processed copies are counted once made; the upload is what is checked."""
@@ -59,11 +69,7 @@ def media_store_bytes(*, tenant, name: str, data: bytes, created_by=None) -> Med
     pixels over the limits) or LimitReached (the plan's storage quota)."""
     if connection.schema_name != tenant.schema_name:
         raise ValueError("media_store_bytes must run in the blog's own schema")
-    if len(data) > settings.MEDIA_MAX_UPLOAD_BYTES:
-        raise MediaTooLarge(
-            f"This file is {len(data) / 1e6:.1f} MB; the limit is "
-            f"{settings.MEDIA_MAX_UPLOAD_BYTES / 1e6:.0f} MB. Make it smaller and upload it again."
-        )
+    size_check(size=len(data))
     seen = images.image_inspect(data=data, max_pixels=settings.MEDIA_MAX_PIXELS)
     digest = hashlib.sha256(data).hexdigest()
     existing = MediaFile.objects.filter(sha256=digest).exclude(status=MediaFile.Status.FAILED)

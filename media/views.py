@@ -59,6 +59,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     try:
         if not form.is_valid():
             raise services.MediaInvalid(" ".join(e for errs in form.errors.values() for e in errs))
+        services.size_check(size=form.cleaned_data["file"].size)  # before reading it
         media = services.media_store_bytes(
             tenant=request.tenant,
             name=form.cleaned_data["file"].name,
