@@ -37,7 +37,9 @@
     Array.prototype.reduce.call(files, function (chain, file) {
       return chain.then(function () {
         return send(file).then(function (f) {
-          var before = body.value.slice(0, start), text = (before && !/\n$/.test(before) ? "\n" : "") + f.markdown + "\n";
+          // The image on a line of its own: a line break before and after unless one is there.
+          var before = body.value.slice(0, start), after = body.value.slice(end);
+          var text = (before && !/\n$/.test(before) ? "\n" : "") + f.markdown + (/^\n/.test(after) ? "" : "\n");
           body.setRangeText(text, start, end, "end");
           start = end = body.selectionEnd;
           changed(body); whenReady(f, 0);
