@@ -6,6 +6,7 @@ COPY config ./config
 COPY tenants ./tenants
 COPY shared ./shared
 COPY blog ./blog
+COPY media ./media
 COPY tasks ./tasks
 RUN pip install --no-cache-dir .
 COPY . .
