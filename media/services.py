@@ -62,8 +62,9 @@ def quota_check(*, tenant, adding: int) -> None:
 
 def media_store_bytes(*, tenant, name: str, data: bytes, created_by=None) -> MediaFile:
     """Store an image from its bytes for the blog `tenant` (in its schema, which must be the
-    current one) and queue its processing after commit. Returns the new row, or the blog's
-    existing row for the same bytes (so an import run twice stores each image once).
+    current one) and queue its processing after commit. Returns the new row, or the existing
+    row of the same uploader for the same bytes (so an import run twice stores each image
+    once).
 
     Raises MediaInvalid (not an accepted image, SVG, damaged), MediaTooLarge (bytes or
     pixels over the limits) or LimitReached (the plan's storage quota)."""
@@ -72,7 +73,9 @@ def media_store_bytes(*, tenant, name: str, data: bytes, created_by=None) -> Med
     size_check(size=len(data))
     seen = images.image_inspect(data=data, max_pixels=settings.MEDIA_MAX_PIXELS)
     digest = hashlib.sha256(data).hexdigest()
-    existing = MediaFile.objects.filter(sha256=digest).exclude(status=MediaFile.Status.FAILED)
+    existing = MediaFile.objects.filter(sha256=digest, created_by=created_by).exclude(
+        status=MediaFile.Status.FAILED
+    )
     if (found := existing.first()) is not None:
         return found
     quota_check(tenant=tenant, adding=len(data))
@@ -106,8 +109,11 @@ def media_process(*, media_id: int) -> MediaFile | None:
     if media is None:
         return None
     storage = media_storage()
-    with storage.open(private_key(media.path), "rb") as handle:
-        data = handle.read()
+    try:
+        with storage.open(private_key(media.path), "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:  # deleted between the row read and now
+        return None
     try:
         done = images.image_process(
             data=data, max_pixels=settings.MEDIA_MAX_PIXELS, widths=settings.MEDIA_WIDTHS
@@ -136,8 +142,12 @@ def media_process(*, media_id: int) -> MediaFile | None:
         variants=variants,
         size=total,
     )
-    if updated:
-        _posts_rerender(url=media.url)
+    if not updated:  # deleted while we worked: leave nothing behind
+        for variant in variants:
+            storage.delete(variant["path"])
+        storage.delete(media.path)
+        return None
+    _posts_rerender(url=media.url)
     media.refresh_from_db()
     return media
 

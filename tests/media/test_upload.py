@@ -180,3 +180,34 @@ def test_the_editor_has_the_upload_script_and_endpoint(tenant, owner_client):
     assert form.get("data-upload-url") == "/dashboard/media/upload/"
     scripts = [s.get("src") for s in doc.iter("script") if s.get("src")]
     assert any(src.startswith(settings.STATIC_URL + "media-upload") for src in scripts)
+
+
+def test_the_library_form_works_without_javascript(tenant, owner_client):
+    ok = owner_client.post("/dashboard/media/upload/", {"file": _file("a.png", make.png())})
+    assert ok.status_code == 302 and ok["Location"] == "/dashboard/media/"
+    page = owner_client.get("/dashboard/media/").content.decode()
+    assert "Uploaded “a.png”." in page
+    bad = owner_client.post("/dashboard/media/upload/", {"file": _file("x.svg", b"<svg/>")})
+    assert bad.status_code == 302
+    assert "SVG images are not accepted" in owner_client.get("/dashboard/media/").content.decode()
+
+
+def test_the_library_runs_a_fixed_number_of_queries(
+    tenant, owner_client, django_assert_max_num_queries
+):
+    for n in range(6):
+        upload(owner_client, f"{n}.png", make.png(size=(10 + n, 10)))
+    with django_assert_max_num_queries(8):
+        response = owner_client.get("/dashboard/media/")
+    assert response.content.decode().count('class="media-name"') == 6
+
+
+def test_processing_a_file_deleted_meanwhile_does_nothing(tenant, owner_client):
+    sent = upload(owner_client, "gone.png", make.png()).json()
+    with tenant_context(tenant):
+        media = MediaFile.objects.get()
+        media_storage().delete(private_key(media.path))
+        assert media_services.media_process(media_id=sent["id"]) is None
+        MediaFile.objects.all().delete()
+        assert media_services.media_process(media_id=sent["id"]) is None
+    assert not media_storage().exists(media.path)
