@@ -63,7 +63,7 @@ def _srcset(entries: list[tuple[str, int]]) -> str:
 
 def _picture(media, attrs: dict[str, str]) -> str:
     own_format = media.path.rsplit(".", 1)[-1]
-    usable = [v for v in media.variants if not v.get("still")]
+    usable = sorted((v for v in media.variants if not v.get("still")), key=lambda v: v["width"])
     webp = [(v["path"], v["width"]) for v in usable if v["format"] == "webp"]
     own = [(v["path"], v["width"]) for v in usable if v["format"] == own_format]
     full = (media.path, media.width)
