@@ -43,8 +43,15 @@ def _display_name(name: str) -> str:
     return name[:255] or "image"
 
 
-def size_check(*, size: int) -> None:
+def size_check(*, size: int | None) -> None:
+    """Refuse files over MEDIA_MAX_UPLOAD_BYTES; `size` None: over it, exact size unknown
+    (the upload was cut off while it arrived)."""
     limit = settings.MEDIA_MAX_UPLOAD_BYTES
+    if size is None:
+        raise MediaTooLarge(
+            f"This file is larger than the limit of {human_size(limit)}. Make it smaller and "
+            "upload it again."
+        )
     if size > limit:
         raise MediaTooLarge(
             f"This file is {human_size(size)}; the limit is {human_size(limit)}. Make it "

@@ -53,12 +53,23 @@ def test_refused_uploads_get_a_clear_message_and_store_nothing(
     assert files_of(tenant) == []
 
 
-def test_an_upload_over_the_size_limit_is_refused(tenant, owner_client, settings):
-    settings.MEDIA_MAX_UPLOAD_BYTES = 1000
-    response = upload(owner_client, "big.jpg", make.jpeg_with_gps())
+def test_an_upload_over_the_size_limit_is_cut_off_and_refused(tenant, owner_client, settings):
+    settings.MEDIA_MAX_UPLOAD_BYTES = 100_000
+    big = make.jpeg_with_gps() + b"\0" * 150_000  # read in 64 KB chunks: stopped at the 2nd
+    response = upload(owner_client, "big.jpg", big)
     assert response.status_code == 413
-    assert response.json()["error"].startswith("This file is 17 KB; the limit is 1 KB.")
+    assert response.json()["error"] == (
+        "This file is larger than the limit of 100 KB. Make it smaller and upload it again."
+    )
     assert files_of(tenant) == []
+    assert upload(owner_client, "small.jpg", make.jpeg_with_gps()).status_code == 201
+
+
+def test_bytes_over_the_limit_are_refused_with_both_sizes(tenant, settings):
+    settings.MEDIA_MAX_UPLOAD_BYTES = 1000
+    with tenant_context(tenant), pytest.raises(media_services.MediaTooLarge) as refused:
+        media_services.media_store_bytes(tenant=tenant, name="a.jpg", data=make.jpeg_with_gps())
+    assert refused.value.message.startswith("This file is 17 KB; the limit is 1 KB.")
 
 
 def test_a_polyglot_is_stored_as_an_image_whatever_its_name_and_type(tenant, owner_client):
