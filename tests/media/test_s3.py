@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from media import services as media_services
+from media.models import MediaFile
 from media.storage import blog_prefix, media_storage, private_key
 from tenants import lifecycle
 from tenants.context import tenant_context
@@ -128,3 +129,37 @@ def test_uploads_live_in_the_bucket_under_the_blogs_prefix_and_are_served_from_i
     left = _keys(s3)
     assert left == sorted([b_media.path, private_key(b_media.path)])
     assert host_client(other_tenant).get(b_media.url).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_processes_uploads_stored_in_s3(
+    s3, s3_server, tenant, owner_client, tmp_path
+):
+    """The task itself, in a Celery worker process configured by environment for S3 (as a
+    deployment is), on a queue of its own so that no local-storage worker takes it."""
+    from tasks import media as media_tasks
+    from tests.tasks.conftest import start_worker, wait_for
+
+    sent = upload(owner_client, "phone.jpg", make.jpeg_with_gps(size=(900, 600))).json()
+    worker = start_worker(
+        tmp_path / "worker.log", queues="media-s3", MEDIA_S3_BUCKET=BUCKET,
+        MEDIA_S3_ENDPOINT_URL=s3_server, MEDIA_S3_REGION="us-east-1",
+        MEDIA_S3_ACCESS_KEY_ID="testing", MEDIA_S3_SECRET_ACCESS_KEY="testing",
+    )  # fmt: skip
+    try:
+        media_tasks.media_process.apply_async(
+            args=[sent["id"]], queue="media-s3", headers={"_schema_name": tenant.schema_name}
+        )
+
+        def ready():
+            with tenant_context(tenant):
+                return MediaFile.objects.filter(id=sent["id"], status="ready").first()
+
+        media = wait_for(ready, timeout=60, log=worker.log)
+    finally:
+        worker.stop()
+    connection.set_schema_to_public()
+    assert len(_keys(s3)) == 2 + len(media.variants) == 4  # upload, full size, 480 x2
+    body = b"".join(host_client(tenant).get(media.url).streaming_content)
+    assert body == s3.get_object(Bucket=BUCKET, Key=media.path)["Body"].read()
+    assert not make.has_gps(body)
