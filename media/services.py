@@ -12,6 +12,7 @@ import logging
 import re
 import secrets
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.conf import settings
@@ -25,6 +26,10 @@ from media.models import MediaFile
 from media.selectors import human_size
 from media.storage import blog_prefix, media_storage, private_key
 from shared.billing import services as billing_services
+
+if TYPE_CHECKING:
+    from shared.accounts.models import User
+    from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +64,7 @@ def size_check(*, size: int | None) -> None:
         )
 
 
-def quota_check(*, tenant, adding: int) -> None:
+def quota_check(*, tenant: "Tenant", adding: int) -> None:
     """Raise LimitReached when `adding` more bytes would take the blog past its plan's
     storage. The processed copies are counted once made; the upload is what is checked."""
     billing_services.limits_check_storage(
@@ -67,7 +72,9 @@ def quota_check(*, tenant, adding: int) -> None:
     )
 
 
-def media_store_bytes(*, tenant, name: str, data: bytes, created_by=None) -> MediaFile:
+def media_store_bytes(
+    *, tenant: "Tenant", name: str, data: bytes, created_by: "User | None" = None
+) -> MediaFile:
     """Store an image from its bytes for the blog `tenant` (in its schema, which must be the
     current one) and queue its processing after commit. Returns the new row, or the existing
     row of the same uploader for the same bytes (so an import run twice stores each image

@@ -14,7 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from blog.permissions import Role, member_required
 from media import selectors, services
@@ -146,7 +146,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "media/delete.html", {"media": media, "used_by": used_by})
 
 
-@require_GET
+@require_safe
 def serve(request: HttpRequest, key: str) -> HttpResponse:
     """A file of this blog, to anyone (readers). Keys of other blogs, private uploads and
     anything with `..` are 404 without touching storage."""

@@ -8,7 +8,7 @@ import pytest
 
 from media.models import MediaFile
 from tenants.context import tenant_context
-from tests.e2e.test_dashboard_layout import LAPTOP, _base, _log_in
+from tests.e2e.test_dashboard_layout import LAPTOP, PHONE, _base, _log_in, _shots_dir
 from tests.media import images as make
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -40,7 +40,9 @@ def _cursor_after(page, text: str) -> None:
     )
 
 
-def test_button_drop_and_paste_insert_markdown_at_the_cursor(live_server, browser, make_blog):
+def test_button_drop_and_paste_insert_markdown_at_the_cursor(
+    live_server, browser, make_blog, tmp_path
+):
     tenant = make_blog("alpha")
     base = _base(live_server, tenant)
     context = browser.new_context(viewport=LAPTOP)
@@ -104,4 +106,12 @@ def test_button_drop_and_paste_insert_markdown_at_the_cursor(live_server, browse
         assert MediaFile.objects.count() == 4
         names = set(MediaFile.objects.values_list("name", flat=True))
     assert names == {"Button Shot.png", "dropped.jpg", "image.png", "cover.jpg"}
+
+    # The library with those files fits a laptop and a phone.
+    for viewport, shot in ((LAPTOP, "media-library-1280.png"), (PHONE, "media-library-360.png")):
+        page.set_viewport_size(viewport)
+        page.goto(base + "/dashboard/media/")
+        assert page.locator(".media-grid li").count() == 4
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        page.screenshot(path=str(_shots_dir(tmp_path) / shot), full_page=True)
     context.close()

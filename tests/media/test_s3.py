@@ -131,12 +131,12 @@ def test_uploads_live_in_the_bucket_under_the_blogs_prefix_and_are_served_from_i
     assert host_client(other_tenant).get(b_media.url).status_code == 200
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_real_worker_processes_uploads_stored_in_s3(
-    s3, s3_server, tenant, owner_client, tmp_path
+    transactional_db, s3, s3_server, tenant, owner_client, tmp_path
 ):
     """The task itself, in a Celery worker process configured by environment for S3 (as a
-    deployment is), on a queue of its own so that no local-storage worker takes it."""
+    deployment is), on a queue of its own so that no local-storage worker takes it.
+    (`transactional_db` by name: the suite's teardown drops the schemas of such tests.)"""
     from tasks import media as media_tasks
     from tests.tasks.conftest import start_worker, wait_for
 

@@ -2,7 +2,6 @@
 read back as readers get them: the served bytes and the reader page."""
 
 import html5lib
-import pytest
 from django.db import connection
 
 from media.models import MediaFile
@@ -13,7 +12,7 @@ from tests.media import images as make
 from tests.media.conftest import upload
 from tests.tasks.conftest import wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# `transactional_db` by name in each test: the suite's teardown then drops their schemas.
 
 
 def _ready(tenant, media_id):
@@ -32,7 +31,7 @@ def _served(client, url) -> bytes:
 
 
 def test_uploads_are_processed_by_the_worker_and_no_served_copy_has_gps(
-    celery_worker_process, tenant, owner_client
+    transactional_db, celery_worker_process, tenant, owner_client
 ):
     _proc, log = celery_worker_process
     sent = {
@@ -71,7 +70,7 @@ def test_uploads_are_processed_by_the_worker_and_no_served_copy_has_gps(
 
 
 def test_reader_pages_give_own_images_width_height_and_srcset(
-    celery_worker_process, tenant, owner_client
+    transactional_db, celery_worker_process, tenant, owner_client
 ):
     _proc, log = celery_worker_process
     media = upload(owner_client, "wide.jpg", make.jpeg_with_gps(size=(2400, 1200))).json()
