@@ -2,6 +2,15 @@ from django.conf import settings
 from django.db import models
 
 
+def human_size(size: int) -> str:
+    """1.5 MB, 20 MB, 820 KB, 126 bytes: decimal units, as the plans state storage."""
+    if size >= 1_000_000:
+        return f"{size / 1e6:,.1f}".removesuffix(".0") + " MB"
+    if size >= 1_000:
+        return f"{size / 1e3:,.0f} KB"
+    return f"{size} bytes"
+
+
 class MediaFile(models.Model):
     """One uploaded image, in the blog's own schema. One table, one index (the unique path):
     every table and index is multiplied by the number of blogs.
@@ -45,6 +54,10 @@ class MediaFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def size_text(self) -> str:
+        return human_size(self.size)
 
     @property
     def url(self) -> str:

@@ -6,17 +6,10 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 
-from media.models import MediaFile
+from media.models import MediaFile, human_size
 from media.storage import private_key
 from shared.billing import services as billing_services
 from shared.billing.services import UPGRADE_PATH
-
-
-def human_size(size: int) -> str:
-    """1.5 MB, 20 MB, 820 KB: decimal units, as the plans state storage."""
-    if size >= 1_000_000:
-        return f"{size / 1e6:,.1f}".removesuffix(".0") + " MB"
-    return f"{max(size, 1) / 1e3:,.0f} KB"
 
 
 def media_list(*, query: str = "", created_by_id: int | None = None) -> QuerySet[MediaFile]:

@@ -22,8 +22,7 @@ from django.db import connection, transaction
 from media import images
 from media import selectors as media_selectors
 from media.images import MediaInvalid, MediaTooLarge
-from media.models import MediaFile
-from media.selectors import human_size
+from media.models import MediaFile, human_size
 from media.storage import blog_prefix, media_storage, private_key
 from shared.billing import services as billing_services
 
