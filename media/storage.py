@@ -67,6 +67,11 @@ def blog_storage_delete_all(*, schema_name: str) -> int:
     removed = 0
     for root in (prefix, private_key(prefix)):
         removed += _delete_tree(storage, root.rstrip("/"))
+        if isinstance(storage, FileSystemStorage):  # and the schema's own empty folder
+            try:
+                os.rmdir(storage.path(root.rstrip("/").rsplit("/", 1)[0]))
+            except OSError:
+                pass
     return removed
 
 

@@ -31,6 +31,16 @@ def png(*, size=(640, 480), mode="RGBA") -> bytes:
     return out.getvalue()
 
 
+def noise_png(*, size=(300, 300)) -> bytes:
+    """A PNG that does not compress (random pixels): its size is about 3 bytes a pixel."""
+    bands = [
+        Image.effect_noise(size, 100).point(lambda v, k=k: (v * (k + 3)) % 256) for k in range(3)
+    ]
+    out = io.BytesIO()
+    Image.merge("RGB", bands).save(out, "PNG")
+    return out.getvalue()
+
+
 def animated_gif(*, size=(600, 300), frames=4) -> bytes:
     pictures = [Image.new("RGB", size, (i * 60 % 256, 80, 200 - i * 40)) for i in range(frames)]
     out = io.BytesIO()

@@ -138,6 +138,7 @@ def test_purge_removes_the_blogs_files_and_only_its(tenant, other_tenant, two_bl
     connection.set_schema_to_public()  # as the periodic task runs (the client left B's)
     assert lifecycle.tenants_purge() == 1
     assert not any(media_storage().exists(k) for k in a_keys)
-    assert not (settings.MEDIA_ROOT / blog_prefix(schema_name=tenant.schema_name)).exists()
+    assert not (settings.MEDIA_ROOT / tenant.schema_name).exists()
+    assert not (settings.MEDIA_ROOT / "private" / tenant.schema_name).exists()
     assert media_storage().exists(b_file.path)
     assert host_client(other_tenant).get(b_file.url).status_code == 200

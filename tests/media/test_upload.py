@@ -222,3 +222,17 @@ def test_processing_a_file_deleted_meanwhile_does_nothing(tenant, owner_client):
         MediaFile.objects.all().delete()
         assert media_services.media_process(media_id=sent["id"]) is None
     assert not media_storage().exists(media.path)
+
+
+def test_the_periodic_usage_count_includes_the_files(tenant, owner_client):
+    from django.db import connection
+
+    from tenants.usage import usage_refresh
+
+    data = make.noise_png(size=(300, 300))  # ~270 KB: far more than a table row grows
+    assert len(data) > 200_000
+    before = usage_refresh(schema_name=tenant.schema_name).storage_bytes
+    assert upload(owner_client, "a.png", data).status_code == 201
+    connection.set_schema_to_public()
+    after = usage_refresh(schema_name=tenant.schema_name).storage_bytes
+    assert after - before >= len(data)  # the file, plus the row's own few bytes of table
