@@ -12,6 +12,7 @@ COPY config ./config
 COPY tenants ./tenants
 COPY shared ./shared
 COPY blog ./blog
+COPY media ./media
 COPY tasks ./tasks
 RUN /venv/bin/pip install ".[sentry]"
 COPY . .

@@ -17,6 +17,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
+from media.rendering import images_enhance
+
 CODE_CLASS_PREFIX = "tok-"
 _formatter = HtmlFormatter(nowrap=True, classprefix=CODE_CLASS_PREFIX)
 # Languages longer than this are not looked up (an info string is the writer's free text).
@@ -83,7 +85,8 @@ def sanitize(html: str) -> str:
 
 
 def markdown_render(source: str) -> str:
-    return sanitize(_md.render(source or ""))
+    # nh3 first; then this blog's own images get width, height and srcset (media/rendering.py)
+    return images_enhance(sanitize(_md.render(source or "")))
 
 
 # Left out of summaries: code blocks, tables and footnotes (references and notes) are not

@@ -95,6 +95,7 @@ SHARED_APPS = [
 # Every table here is multiplied by the number of blogs: keep it lean.
 TENANT_APPS = [
     "blog",
+    "media",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -350,6 +351,42 @@ MIDDLEWARE.insert(
 # Every line carries time, level, logger, request id and tenant (config/logging.py);
 # LOG_FORMAT=json writes one JSON object per line.
 LOG_FORMAT = env("LOG_FORMAT", default="text")
+
+# --- media (issue 9) ---
+# A blog's files go through the storage named "media": the local filesystem under MEDIA_ROOT,
+# or any S3-compatible store when MEDIA_S3_BUCKET is set. Django serves them on the blog's
+# own host at MEDIA_URL (media/views.py) with year-long immutable cache headers.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media")))
+MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET", default="")
+if MEDIA_S3_BUCKET:
+    STORAGES["media"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("MEDIA_S3_REGION", default="") or None,
+            "access_key": env("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": None,
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["media"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
+    }
+# Keys the per-blog storage prefixes (an HMAC of the schema name): set it apart from
+# SECRET_KEY so that rotating SECRET_KEY keeps every file's URL.
+MEDIA_PREFIX_KEY = env("MEDIA_PREFIX_KEY", default=SECRET_KEY)
+MEDIA_MAX_UPLOAD_BYTES = env.int("MEDIA_MAX_UPLOAD_BYTES", default=20_000_000)
+# Images with more pixels are refused from their header (decompression bombs).
+MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=40_000_000)
+MEDIA_WIDTHS = tuple(env.list("MEDIA_WIDTHS", cast=int, default=[480, 960, 1600]))
+CELERY_TASK_ROUTES["tasks.media.*"] = {"queue": "media"}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

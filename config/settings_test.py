@@ -14,3 +14,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 _test_name = env("QUIRE_TEST_DATABASE", default="")
 if _test_name:
     DATABASES["default"]["TEST"] = {"NAME": _test_name}
+
+# Uploaded files of this run (the test process and its Celery workers compute the same
+# folder), apart from `make run`'s and from other runs'.
+from config.settings import BASE_DIR, STORAGES  # noqa: E402
+
+MEDIA_ROOT = BASE_DIR / ".local" / f"test-media-{_test_name or 'default'}"
+if STORAGES["media"]["BACKEND"].endswith("FileSystemStorage"):
+    STORAGES["media"]["OPTIONS"]["location"] = MEDIA_ROOT

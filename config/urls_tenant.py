@@ -19,6 +19,7 @@ urlpatterns = [
     path("dashboard/domain/remove/", domain_views.domain_remove, name="domain_remove"),
     path("search/", search_views.search_page, name="search"),
     path("search/suggest/<str:q>/", reader_page(search_views.search_suggest), name="suggest"),
+    path("", include("media.urls")),
     path("", include("blog.urls")),
 ]
 

@@ -3,6 +3,14 @@
 Every module here is imported by the worker (config/celery.py: `imports = ("tasks",)`).
 """
 
-from tasks import billing, domains, migrations, provisioning, publishing, search
+from tasks import billing, domains, media, migrations, provisioning, publishing, search
 
-__all__ = ["billing", "domains", "migrations", "provisioning", "publishing", "search"]
+__all__ = [
+    "billing",
+    "domains",
+    "media",
+    "migrations",
+    "provisioning",
+    "publishing",
+    "search",
+]

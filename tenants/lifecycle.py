@@ -14,6 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from media.storage import blog_storage_delete_all
 from shared.accounts import selectors as account_selectors
 from shared.accounts.models import User
 from shared.console.services import audit_log_record
@@ -220,8 +221,20 @@ def tenants_purge(*, now: datetime | None = None) -> int:
             logger.exception("could not purge deleted blog %s", tenant.schema_name)
             continue
         routing_invalidate(*hosts)
+        _files_remove(tenant.schema_name)
         purged += 1
     return purged
+
+
+def _files_remove(schema_name: str) -> None:
+    """A purged blog's files (served copies and uploads), after its schema is gone. A failure
+    is logged: the files are unreachable anyway (no host serves that prefix any more)."""
+    try:
+        removed = blog_storage_delete_all(schema_name=schema_name)
+    except Exception:
+        logger.exception("could not remove the files of purged blog %s", schema_name)
+        return
+    logger.info("removed %d files of purged blog %s", removed, schema_name)
 
 
 def tenant_search_rebuild(*, tenant: Tenant, actor: User, reason: str = "") -> None:

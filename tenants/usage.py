@@ -5,6 +5,7 @@ Here, not in billing: only tenants/ switches schemas, and billing imports nothin
 
 from django.apps import apps
 from django.db import connection
+from django.db.models import Sum
 
 from shared.accounts.models import Membership
 from shared.billing import services as billing_services
@@ -34,6 +35,8 @@ def usage_refresh(*, schema_name: str) -> TenantUsage | None:
         with connection.cursor() as cursor:
             cursor.execute(_STORAGE_SQL, [schema_name])
             (storage,) = cursor.fetchone()
+        files = apps.get_model("media", "MediaFile").objects.aggregate(total=Sum("size"))
+        storage += files["total"] or 0  # uploaded images and their copies
     return billing_services.usage_store(
         tenant_id=tenant.id,
         posts=posts,

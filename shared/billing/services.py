@@ -231,6 +231,21 @@ def limits_check_member(*, tenant_id: int, member_count: int) -> None:
         )
 
 
+def limits_check_storage(*, tenant_id: int, used_bytes: int, adding_bytes: int) -> None:
+    """Raise LimitReached when storing `adding_bytes` more on a blog that stores `used_bytes`
+    would exceed its plan's storage (`Plan.storage_mb`, in millions of bytes)."""
+    plan = _plan_for(tenant_id=tenant_id)
+    if plan.storage_mb is None:
+        return
+    if used_bytes + adding_bytes > plan.storage_mb * 1_000_000:
+        raise LimitReached(
+            f"The {plan.name} plan includes {plan.storage_mb:,} MB of storage and this blog "
+            f"uses {used_bytes / 1e6:,.1f} MB; this file needs {adding_bytes / 1e6:,.1f} MB "
+            "more. Upgrade your plan for more storage, or delete files you no longer use.",
+            upgrade_url=UPGRADE_PATH,
+        )
+
+
 _FEATURES = {
     "custom_domain": ("custom_domain", "a custom domain"),
     "api_access": ("api_access", "API access"),

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
 LAPTOP = {"width": 1280, "height": 800}
-MENU = ["View blog", "Posts", "Tags", "Settings", "Members", "Billing"]
+MENU = ["View blog", "Posts", "Media", "Tags", "Settings", "Members", "Billing"]
 
 
 def _base(live_server, tenant) -> str:
@@ -82,6 +82,7 @@ def _dashboard_pages(post: Post) -> list[str]:
         "/dashboard/settings/",
         "/dashboard/members/",
         "/dashboard/billing/",
+        "/dashboard/media/",
     ]
 
 
@@ -111,7 +112,7 @@ def test_every_dashboard_page_fits_a_360_px_phone(live_server, browser, busy_blo
                 box,
             )
         checked.append(path)
-    assert len(checked) == 9
+    assert len(checked) == 10
 
     # The owner's full menu (on a dashboard page, not billing's own header).
     page.goto(base + "/dashboard/members/")
@@ -150,7 +151,7 @@ def test_an_authors_dashboard_fits_a_phone_with_their_smaller_menu(live_server, 
         assert page.goto(base + path).status == status, path
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
         labels = page.locator("header.site nav a").all_inner_texts()
-        assert labels == ["View blog", "Posts"], (path, labels)
+        assert labels == ["View blog", "Posts", "Media"], (path, labels)
     context.close()
 
 
