@@ -3,6 +3,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils import timezone
 
 
 class Post(models.Model):
@@ -103,3 +104,37 @@ class BlogSettings(models.Model):
 
     def __str__(self) -> str:
         return self.title or "blog settings"
+
+
+class PostRevision(models.Model):
+    """One saved state of a post: what the writer saw after a save (post history).
+
+    Kept lean (see `blog.services.revisions`): an autosave replaces the autosave before it,
+    a save that changes nothing is not recorded, and a post keeps its newest
+    `MAX_REVISIONS_PER_POST` revisions.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    excerpt = models.TextField(blank=True)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    # Who saved it; public schema, so no database-level foreign key (as Post.author).
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    autosave = models.BooleanField(default=False)
+    # What made it: "" (the editor), "restore" (from another revision), "import".
+    origin = models.CharField(max_length=16, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["post", "-created_at"], name="revision_post_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} @ {self.created_at:%Y-%m-%d %H:%M}"

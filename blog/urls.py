@@ -4,7 +4,7 @@ from django.urls import path
 from blog.cache import reader_page
 from blog.feeds import BlogFeed, BlogRssFeed
 from blog.sitemaps import HomeSitemap, PostSitemap
-from blog.views import dashboard, members, reader
+from blog.views import dashboard, history, members, reader
 from shared.accounts import views as account_views
 
 _sitemaps = {"home": HomeSitemap, "posts": PostSitemap}
@@ -29,6 +29,12 @@ urlpatterns = [
     path("dashboard/pages/new/", dashboard.page_new, name="page_new"),
     path("dashboard/posts/<int:pk>/", dashboard.post_edit, name="post_edit"),
     path("dashboard/posts/<int:pk>/delete/", dashboard.post_delete, name="post_delete"),
+    path("dashboard/posts/<int:pk>/history/", history.post_history, name="post_history"),
+    path(
+        "dashboard/posts/<int:pk>/history/<int:revision_id>/restore/",
+        history.post_history_restore,
+        name="post_history_restore",
+    ),
     path("dashboard/settings/", dashboard.blog_settings, name="blog_settings"),
     path("dashboard/settings/saved/", dashboard.blog_settings, name="blog_settings_saved"),
     path("dashboard/tags/", dashboard.tags, name="tags"),
