@@ -29,8 +29,9 @@ def _as_text(*, title: str, tags: list[str], excerpt: str, body: str) -> list[st
 def revision_diff(*, post: Post, revision: PostRevision, context: int = 3) -> list[DiffLine]:
     """What restoring `revision` would change: the revision's lines against the current
     post's, as a unified diff. Plain text; the template escapes it."""
-    old = _as_text(title=revision.title, tags=revision.tags, excerpt=revision.excerpt,
-                   body=revision.body)  # fmt: skip
+    old = _as_text(
+        title=revision.title, tags=revision.tags, excerpt=revision.excerpt, body=revision.body
+    )
     new = _as_text(title=post.title, tags=post.tags, excerpt=post.excerpt, body=post.body)
     lines: list[DiffLine] = []
     for line in difflib.unified_diff(old, new, "revision", "current", n=context, lineterm=""):

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -138,3 +140,47 @@ class PostRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TransferJob(models.Model):
+    """An import or export of this blog, run by a Celery task (`tasks.imports`).
+
+    The id is a UUID: status and download URLs name it. Live progress is kept in Redis
+    (an import runs in one transaction, so rows it writes are invisible until the end); the
+    final report is stored here.
+    """
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "Import"
+        EXPORT = "export", "Export"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    filename = models.CharField(max_length=255, blank=True)  # as uploaded, for display
+    path = models.CharField(max_length=500, blank=True)  # in the private storage
+    size = models.BigIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # exports: the link's end
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id} ({self.status})"

@@ -3,6 +3,6 @@
 Every module here is imported by the worker (config/celery.py: `imports = ("tasks",)`).
 """
 
-from tasks import billing, migrations, provisioning, publishing, search
+from tasks import billing, imports, migrations, provisioning, publishing, search
 
-__all__ = ["billing", "migrations", "provisioning", "publishing", "search"]
+__all__ = ["billing", "imports", "migrations", "provisioning", "publishing", "search"]

@@ -14,7 +14,7 @@ from django.db import connection
 from config.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
-ALL_QUEUES = "default,search,migrations,provisioning"
+ALL_QUEUES = "default,search,migrations,provisioning,imports"
 
 
 def _database_url() -> str:
