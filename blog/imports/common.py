@@ -27,6 +27,7 @@ class ImportItem:
     cover_image_url: str = ""
     meta_description: str = ""
     canonical_url: str = ""
+    old_slugs: list[str] = field(default_factory=list)  # earlier URLs, answering 301
     images: list[str] = field(default_factory=list)  # remote image URLs in body and cover
     notes: list[str] = field(default_factory=list)  # what was changed on the way in
 

@@ -47,6 +47,7 @@ def quire_read(raw: bytes) -> Parsed:
                 cover_image_url=str(post.get("cover_image_url", "")),
                 meta_description=str(post.get("meta_description", "")),
                 canonical_url=str(post.get("canonical_url", "")),
+                old_slugs=[str(s) for s in post.get("old_slugs", []) if isinstance(s, str)],
             )
         )
     return parsed

@@ -291,8 +291,15 @@ def posts_import(*, tenant: Tenant, parsed: Parsed, importer: User | None, progr
         slug = _slug_for(item, taken, own_id=None)
         taken[slug] = 0  # no real id: taken by a post of this import
         body_html = markdown_render(item.body)
+        old_slugs = []
+        for old in item.old_slugs[:20]:
+            old = slugify(old)[:220]
+            if old and old not in taken and old not in RESERVED_SLUGS:
+                old_slugs.append(old)
+                taken[old] = 0
         post = Post(
             slug=slug,
+            old_slugs=old_slugs,
             body_html=body_html,
             summary=_summary(excerpt=fields["excerpt"], body_html=body_html),
             author_id=authors.get(item.author_email.lower(), importer.id if importer else None),
