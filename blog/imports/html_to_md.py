@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from html import unescape
 
-from bs4 import BeautifulSoup, Comment
+from bs4 import BeautifulSoup
 from markdownify import MarkdownConverter
 
 _DROPPED = (
@@ -92,6 +92,21 @@ def _shortcodes(text: str, notes: list[str]) -> str:
     return _SHORTCODE_OTHER.sub("", text)
 
 
+def _embed_replace(soup: BeautifulSoup, tag) -> None:
+    """An iframe, video or audio becomes a paragraph with a link to its source."""
+    src = tag.get("src") or ""
+    if not src:
+        inner = tag.find("source")
+        src = inner.get("src", "") if inner else ""
+    if src.startswith(("http://", "https://", "/")):
+        link = soup.new_tag("a", href=src)
+        link.string = src
+        para = soup.new_tag("p")
+        para.append(link)
+        tag.replace_with(para)
+    tag.decompose()  # its children (<source>, <track>) are not visited again
+
+
 def html_to_markdown(html: str, *, classic: bool | None = None) -> Converted:
     """Convert one post's HTML. `classic`: apply `autop` (None: when the HTML has no block
     markup and no paragraphs of its own)."""
@@ -103,36 +118,24 @@ def html_to_markdown(html: str, *, classic: bool | None = None) -> Converted:
         html = autop(html)
     html = _shortcodes(html, notes)
     soup = BeautifulSoup(html, "html.parser")
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
+    # One pass over the tags (comments are skipped by the converter itself).
     dropped: set[str] = set()
-    for tag in soup.find_all(_DROPPED):
+    embeds: set[str] = set()
+    images: list[str] = []
+    for tag in soup.find_all(True):
         if tag.decomposed:  # inside one removed already
             continue
-        dropped.add(tag.name)
-        tag.decompose()
-    embeds: set[str] = set()
-    for tag in soup.find_all(_EMBEDS):
-        if tag.parent is None or tag.decomposed:
-            continue
-        src = tag.get("src") or ""
-        if not src:
-            inner = tag.find("source")
-            src = inner.get("src", "") if inner else ""
-        embeds.add(tag.name)
-        if src.startswith(("http://", "https://", "/")):
-            link = soup.new_tag("a", href=src)
-            link.string = src
-            para = soup.new_tag("p")
-            para.append(link)
-            tag.replace_with(para)
-        else:
+        name = tag.name
+        if name == "img":
+            src = tag.get("src") or ""
+            if src.startswith(("http://", "https://")) and src not in images:
+                images.append(src)
+        elif name in _DROPPED:
+            dropped.add(name)
             tag.decompose()
-    images = []
-    for img in soup.find_all("img"):
-        src = img.get("src") or ""
-        if src.startswith(("http://", "https://")) and src not in images:
-            images.append(src)
+        elif name in _EMBEDS:
+            _embed_replace(soup, tag)
+            embeds.add(name)
     if dropped:
         notes.append("removed (cannot be shown safely): " + ", ".join(sorted(dropped)))
     if embeds:
