@@ -172,8 +172,23 @@ def export_job_run(*, tenant: Tenant, job_id: str) -> TransferJob:
         "tags": len(document["tags"]),
     }
     job.save()
+    _exports_prune(keep=job)
     transaction.on_commit(lambda: export_email_send(tenant=tenant, job=job))
     return job
+
+
+EXPORTS_KEPT = 3
+
+
+def _exports_prune(*, keep: TransferJob) -> None:
+    """Each blog keeps its newest few export files; older and expired ones are deleted (their
+    links then say the export is no longer available)."""
+    done = TransferJob.objects.filter(kind=TransferJob.Kind.EXPORT).exclude(path="")
+    newest = list(done.order_by("-created_at").values_list("id", flat=True)[:EXPORTS_KEPT])
+    old = done.exclude(id__in=newest) | done.filter(expires_at__lt=timezone.now())
+    for job in old.exclude(id=keep.id):
+        storages["private"].delete(job.path)
+        TransferJob.objects.filter(id=job.id).update(path="")
 
 
 def export_token(*, tenant: Tenant, job: TransferJob) -> str:

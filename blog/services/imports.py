@@ -153,6 +153,19 @@ def import_job_run(*, tenant: Tenant, job_id: str) -> TransferJob:
     return job
 
 
+def transfer_job_fail(*, job_id: str) -> None:
+    """Mark a job failed after an unexpected error (the task's last resort)."""
+    TransferJob.objects.filter(id=job_id).exclude(status=TransferJob.Status.DONE).update(
+        status=TransferJob.Status.FAILED,
+        error=(
+            "The job stopped on an unexpected error and nothing was changed (an import is "
+            "all or nothing). Try again; if it fails again, write to support with the file."
+        ),
+        finished_at=timezone.now(),
+    )
+    _progress_set(job_id, done=1, total=1, stage="failed")
+
+
 # --- the bulk writer -----------------------------------------------------------------------
 
 

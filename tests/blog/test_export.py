@@ -116,3 +116,17 @@ def test_export_then_import_gives_the_same_blog(tenant, make_blog, password):
     # And again: nothing duplicated.
     again = import_file(client, copy, "export.zip", content)
     assert again.report["unchanged_count"] == 5 and len(posts(copy)) == 5
+
+
+def test_old_export_files_are_pruned(tenant):
+    jobs = []
+    with tenant_context(tenant):
+        for _ in range(export_services.EXPORTS_KEPT + 2):
+            job = export_services.export_job_create(tenant=tenant, by=tenant.owner)
+            jobs.append(export_services.export_job_run(tenant=tenant, job_id=str(job.id)))
+        kept = [j for j in jobs if storages["private"].exists(j.path)]
+        from blog.models import TransferJob
+
+        assert TransferJob.objects.exclude(path="").count() == export_services.EXPORTS_KEPT
+    assert kept[-1].id == jobs[-1].id
+    assert not storages["private"].exists(jobs[0].path)

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
 LAPTOP = {"width": 1280, "height": 800}
-MENU = ["View blog", "Posts", "Tags", "Settings", "Members", "Billing"]
+MENU = ["View blog", "Posts", "Tags", "Import", "Settings", "Members", "Export", "Billing"]
 
 
 def _base(live_server, tenant) -> str:
@@ -82,6 +82,9 @@ def _dashboard_pages(post: Post) -> list[str]:
         "/dashboard/settings/",
         "/dashboard/members/",
         "/dashboard/billing/",
+        f"/dashboard/posts/{post.id}/history/",
+        "/dashboard/import/",
+        "/dashboard/export/",
     ]
 
 
@@ -111,7 +114,7 @@ def test_every_dashboard_page_fits_a_360_px_phone(live_server, browser, busy_blo
                 box,
             )
         checked.append(path)
-    assert len(checked) == 9
+    assert len(checked) == 12
 
     # The owner's full menu (on a dashboard page, not billing's own header).
     page.goto(base + "/dashboard/members/")
