@@ -68,3 +68,4 @@ def test_import_and_export_run_in_the_worker(celery_worker_process):
     export = wait_for(lambda: _job(alpha, export_id), timeout=60, log=log)
     assert export.status == "done" and export.report["posts"] == 7
     assert b"/dashboard/export/download/" in client.get("/dashboard/export/").content
+    connection.set_schema_to_public()  # the requests above left alpha's schema set
