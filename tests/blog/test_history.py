@@ -124,3 +124,18 @@ def test_another_blog_cannot_see_or_restore_history(tenant, other_tenant, owner_
     assert other.post(f"/dashboard/posts/{theirs.id}/history/{rev.id}/restore/").status_code == 403
     with tenant_context(other_tenant):
         assert history.post_revisions(post=theirs).count() == 1
+
+
+def test_history_page_query_count_does_not_grow(
+    tenant, owner_client, django_assert_max_num_queries
+):
+    post = write(tenant, "Many", action="save")
+    with tenant_context(tenant):
+        for n in range(20):
+            post = services.post_update_recorded(
+                tenant=tenant, post=post, by=tenant.owner, title="Many", body=f"v{n}"
+            )
+    owner_client.get(f"/dashboard/posts/{post.id}/history/")  # warm the route cache
+    with django_assert_max_num_queries(12):
+        page = owner_client.get(f"/dashboard/posts/{post.id}/history/")
+    assert page.content.count(b"/restore/") == 19
