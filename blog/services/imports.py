@@ -120,6 +120,26 @@ def _progress_set(job_id: str, *, done: int, total: int, stage: str) -> None:
         logger.warning("could not store import progress for %s", job_id)
 
 
+class _ReadProgress:
+    """The stored file, reporting how much of it has been read (the "reading" stage)."""
+
+    STEP = 1024 * 1024
+
+    def __init__(self, stream, *, job_id: str, size: int):
+        self.stream, self.job_id, self.size, self.next = stream, job_id, size, self.STEP
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.stream.read(n)
+        position = self.stream.tell()
+        if position >= self.next:
+            self.next = position + self.STEP
+            _progress_set(self.job_id, done=position, total=self.size, stage="reading")
+        return data
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
+
+
 def import_job_run(*, tenant: Tenant, job_id: str) -> TransferJob:
     """The task's work: read the stored file, import it, store the report. Idempotent: a job
     already finished is left as it is (a redelivered message does nothing)."""
@@ -132,7 +152,7 @@ def import_job_run(*, tenant: Tenant, job_id: str) -> TransferJob:
     importer = User.objects.filter(id=job.by_id).first()
     try:
         with storage.open(job.path, "rb") as stream:
-            parsed = import_file_read(stream)
+            parsed = import_file_read(_ReadProgress(stream, job_id=str(job.id), size=job.size))
         with transaction.atomic():
             report = posts_import(
                 tenant=tenant,
