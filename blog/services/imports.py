@@ -226,6 +226,12 @@ def _slug_for(item: ImportItem, taken: dict[str, int | None], *, own_id: int | N
 def posts_import(*, tenant: Tenant, parsed: Parsed, importer: User | None, progress=None) -> dict:
     """Upsert `parsed` into the current schema (call inside a transaction). Returns the
     report: counts, imported/updated/skipped entries with reasons, notes."""
+    # One import per blog at a time: a second (the same file uploaded twice, two workers)
+    # waits here, then finds the first one's posts and updates them instead of adding copies.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"quire-import:{connection.schema_name}"]
+        )
     now = timezone.now()
     items = parsed.items
     total = len(items)
