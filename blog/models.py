@@ -1,8 +1,11 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils import timezone
 
 
 def tag_slug(tag: str) -> str:
@@ -118,3 +121,81 @@ class BlogSettings(models.Model):
 
     def __str__(self) -> str:
         return self.title or "blog settings"
+
+
+class PostRevision(models.Model):
+    """One saved state of a post: what the writer saw after a save (post history).
+
+    Kept lean (see `blog.services.revisions`): an autosave replaces the autosave before it,
+    a save that changes nothing is not recorded, and a post keeps its newest
+    `MAX_REVISIONS_PER_POST` revisions.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    excerpt = models.TextField(blank=True)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    # Who saved it; public schema, so no database-level foreign key (as Post.author).
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    autosave = models.BooleanField(default=False)
+    # What made it: "" (the editor), "restore" (from another revision), "import".
+    origin = models.CharField(max_length=16, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["post", "-created_at"], name="revision_post_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TransferJob(models.Model):
+    """An import or export of this blog, run by a Celery task (`tasks.imports`).
+
+    The id is a UUID: status and download URLs name it. Live progress is kept in Redis
+    (an import runs in one transaction, so rows it writes are invisible until the end); the
+    final report is stored here.
+    """
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "Import"
+        EXPORT = "export", "Export"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    filename = models.CharField(max_length=255, blank=True)  # as uploaded, for display
+    path = models.CharField(max_length=500, blank=True)  # in the private storage
+    size = models.BigIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # exports: the link's end
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id} ({self.status})"

@@ -4,7 +4,7 @@ from django.urls import path
 from blog.cache import reader_page
 from blog.feeds import BlogFeed, BlogRssFeed
 from blog.sitemaps import HomeSitemap, PostSitemap
-from blog.views import dashboard, members, reader
+from blog.views import dashboard, history, members, port, reader
 from shared.accounts import views as account_views
 
 _sitemaps = {"home": HomeSitemap, "posts": PostSitemap}
@@ -30,9 +30,20 @@ urlpatterns = [
     path("dashboard/pages/new/", dashboard.page_new, name="page_new"),
     path("dashboard/posts/<int:pk>/", dashboard.post_edit, name="post_edit"),
     path("dashboard/posts/<int:pk>/delete/", dashboard.post_delete, name="post_delete"),
+    path("dashboard/posts/<int:pk>/history/", history.post_history, name="post_history"),
+    path(
+        "dashboard/posts/<int:pk>/history/<int:revision_id>/restore/",
+        history.post_history_restore,
+        name="post_history_restore",
+    ),
     path("dashboard/settings/", dashboard.blog_settings, name="blog_settings"),
     path("dashboard/settings/saved/", dashboard.blog_settings, name="blog_settings_saved"),
     path("dashboard/tags/", dashboard.tags, name="tags"),
+    path("dashboard/import/", port.import_page, name="import"),
+    path("dashboard/import/<uuid:job_id>/", port.import_job, name="import_job"),
+    path("dashboard/import/<uuid:job_id>/status/", port.import_status, name="import_status"),
+    path("dashboard/export/", port.export_page, name="export"),
+    path("dashboard/export/download/<str:token>/", port.export_download, name="export_download"),
     path("dashboard/members/", members.members, name="members"),
     path("dashboard/members/<int:pk>/remove/", members.member_remove, name="member_remove"),
     path("dashboard/members/<int:pk>/role/", members.member_role, name="member_role"),

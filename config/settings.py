@@ -224,8 +224,15 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files only the app reads back (uploaded imports, exports): never served by a front server;
+# under `<schema>/...` per blog. Exports are downloaded through a signed, owner-only view.
+QUIRE_PRIVATE_ROOT = Path(env("QUIRE_PRIVATE_ROOT", default=str(BASE_DIR / ".local" / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(QUIRE_PRIVATE_ROOT)},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
@@ -255,6 +262,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "tasks.search.*": {"queue": "search"},
+    "tasks.imports.*": {"queue": "imports"},
     "tasks.migrations.*": {"queue": "migrations"},
     "tasks.provisioning.*": {"queue": "provisioning"},
 }
@@ -386,6 +394,13 @@ MEDIA_MAX_UPLOAD_BYTES = env.int("MEDIA_MAX_UPLOAD_BYTES", default=20_000_000)
 MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=40_000_000)
 MEDIA_WIDTHS = tuple(env.list("MEDIA_WIDTHS", cast=int, default=[480, 960, 1600]))
 CELERY_TASK_ROUTES["tasks.media.*"] = {"queue": "media"}
+
+# --- import / export (issue 9) ---
+# The largest file the Import page accepts (refused from the request's Content-Length, before
+# the body is read; uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to disk).
+QUIRE_IMPORT_MAX_BYTES = env.int("QUIRE_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
+# How long an export's emailed download link works.
+QUIRE_EXPORT_LINK_SECONDS = env.int("QUIRE_EXPORT_LINK_SECONDS", default=7 * 24 * 3600)
 
 LOGGING = {
     "version": 1,

@@ -3,11 +3,12 @@
 Every module here is imported by the worker (config/celery.py: `imports = ("tasks",)`).
 """
 
-from tasks import billing, domains, media, migrations, provisioning, publishing, search
+from tasks import billing, domains, imports, media, migrations, provisioning, publishing, search
 
 __all__ = [
     "billing",
     "domains",
+    "imports",
     "media",
     "migrations",
     "provisioning",

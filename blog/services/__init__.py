@@ -13,6 +13,13 @@ from blog.services.posts import (
     post_update,
     tags_parse,
 )
+from blog.services.revisions import (
+    MAX_REVISIONS_PER_POST,
+    post_create_recorded,
+    post_revision_record,
+    post_revision_restore,
+    post_update_recorded,
+)
 from blog.services.settings import (
     SettingsInvalid,
     blog_language_set,
@@ -23,6 +30,7 @@ from blog.services.tags import tag_rename, tags_merge
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "MAX_REVISIONS_PER_POST",
     "MAX_TAGS",
     "MAX_TAG_LENGTH",
     "MAX_TITLE_LENGTH",
@@ -33,6 +41,10 @@ __all__ = [
     "blog_settings_update",
     "navigation_parse",
     "post_create",
+    "post_create_recorded",
+    "post_revision_record",
+    "post_revision_restore",
+    "post_update_recorded",
     "post_delete",
     "post_publish_due",
     "post_update",

@@ -97,7 +97,7 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
         )
     form = PostForm(request.POST)
     if "autosave" in request.POST:
-        return _autosave(form, post=post, tenant=request.tenant)
+        return _autosave(form, post=post, tenant=request.tenant, user=request.user)
     preview, upgrade_url = None, None
     if form.is_valid():
         if "preview" in request.POST:
@@ -107,11 +107,13 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
             before = post.status if post is not None else None
             try:
                 if post is None:
-                    saved = services.post_create(
+                    saved = services.post_create_recorded(
                         tenant=request.tenant, author=request.user, kind=kind, **fields
                     )
                 else:
-                    saved = services.post_update(tenant=request.tenant, post=post, **fields)
+                    saved = services.post_update_recorded(
+                        tenant=request.tenant, post=post, by=request.user, **fields
+                    )
                 _saved_message(request, saved, action=fields["action"], before=before)
                 return redirect("dashboard")
             except services.PostInvalid as exc:
@@ -146,14 +148,15 @@ def preview(request: HttpRequest) -> HttpResponse:
     return render(request, "blog/dashboard/_preview.html", context)
 
 
-def _autosave(form: PostForm, *, post: Post | None, tenant) -> HttpResponse:
+def _autosave(form: PostForm, *, post: Post | None, tenant, user) -> HttpResponse:
     """Background save of a draft (the editor's script): never touches a live post."""
     if post is None or post.status != Post.Status.DRAFT:
         return HttpResponse("Only saved drafts are autosaved.", status=409)
     if not form.is_valid():
         return HttpResponse("Not saved: fix the form and save.", status=400)
     try:
-        services.post_update(tenant=tenant, post=post, **(_post_fields(form) | {"action": "save"}))
+        fields = _post_fields(form) | {"action": "save"}
+        services.post_update_recorded(tenant=tenant, post=post, by=user, autosave=True, **fields)
     except (services.PostInvalid, LimitReached) as exc:
         return HttpResponse(str(exc), status=400)
     return HttpResponse(status=204)

@@ -20,7 +20,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
 LAPTOP = {"width": 1280, "height": 800}
-MENU = ["View blog", "Posts", "Media", "Tags", "Settings", "Members", "Billing"]
+MENU = [
+    "View blog", "Posts", "Media", "Tags", "Import", "Settings", "Members", "Domain", "Export",
+    "Billing",
+]  # fmt: skip
 
 
 def _base(live_server, tenant) -> str:
@@ -83,6 +86,9 @@ def _dashboard_pages(post: Post) -> list[str]:
         "/dashboard/members/",
         "/dashboard/billing/",
         "/dashboard/media/",
+        f"/dashboard/posts/{post.id}/history/",
+        "/dashboard/import/",
+        "/dashboard/export/",
     ]
 
 
@@ -112,7 +118,7 @@ def test_every_dashboard_page_fits_a_360_px_phone(live_server, browser, busy_blo
                 box,
             )
         checked.append(path)
-    assert len(checked) == 10
+    assert len(checked) == 13
 
     # The owner's full menu (on a dashboard page, not billing's own header).
     page.goto(base + "/dashboard/members/")

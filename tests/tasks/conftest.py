@@ -14,7 +14,7 @@ from django.db import connection
 from config.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
-ALL_QUEUES = "default,search,migrations,provisioning,media"
+ALL_QUEUES = "default,search,migrations,provisioning,media,imports"
 
 
 def _database_url() -> str:
@@ -74,10 +74,22 @@ def start_worker(log: Path, *, queues: str = ALL_QUEUES, pool: str = "solo", **e
     return Worker(log, queues=queues, env=worker_env(**env), pool=pool)
 
 
+def purge_all_queues() -> None:
+    """Drop messages left by earlier tests (e.g. a pool refill queued by a signup in an e2e
+    test): `control.purge()` only knows the queues this process has declared."""
+    app.control.purge()
+    with app.connection_for_write() as conn:
+        for queue in ALL_QUEUES.split(","):
+            try:
+                conn.default_channel.queue_purge(queue)
+            except Exception:  # a queue never declared: nothing to drop
+                pass
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
-        app.control.purge()
+        purge_all_queues()
         worker = start_worker(tmp_path_factory.mktemp("worker") / "worker.log")
     yield worker.proc, worker.log
     worker.stop()

@@ -24,14 +24,22 @@ def unapply_newest_blog_migration(schema_name: str) -> None:
 
 
 def break_schema(schema_name: str) -> None:
-    """Hide the post table, so that migrating the blog app there fails."""
+    """Hide the post table and refuse new rows in django_migrations, so that migrating the
+    blog app there fails whatever its newest migration touches."""
     with connection.cursor() as cursor:
         cursor.execute(f'ALTER TABLE "{schema_name}".blog_post RENAME TO blog_post_hidden')
+        cursor.execute(
+            f'ALTER TABLE "{schema_name}".django_migrations '
+            "ADD CONSTRAINT broken_for_test CHECK (false) NOT VALID"
+        )
 
 
 def mend_schema(schema_name: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f'ALTER TABLE "{schema_name}".blog_post_hidden RENAME TO blog_post')
+        cursor.execute(
+            f'ALTER TABLE "{schema_name}".django_migrations DROP CONSTRAINT broken_for_test'
+        )
 
 
 def schema_shape(schema_name: str) -> dict[str, list]:
@@ -48,7 +56,8 @@ def schema_shape(schema_name: str) -> dict[str, list]:
             "JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = %s ORDER BY 1",
             [schema_name],
         )
-        constraints = cursor.fetchall()
+        # Foreign keys name the table they reference with its schema.
+        constraints = [(n, d.replace(schema_name, "S")) for n, d in cursor.fetchall()]
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %s ORDER BY 1",
             [schema_name],

@@ -1,0 +1,45 @@
+"""What every reader produces, and the error it raises when a file cannot be read."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shared.errors import ApplicationError
+
+
+class ImportRefused(ApplicationError):
+    """The file cannot be imported at all; `message` says why and what to do."""
+
+
+@dataclass
+class ImportItem:
+    """One post or page as read from a file. `source_key` identifies it across re-runs."""
+
+    source_key: str
+    title: str
+    body: str  # Markdown
+    kind: str = "post"  # post | page
+    slug: str = ""
+    excerpt: str = ""
+    tags: list[str] = field(default_factory=list)
+    status: str = "draft"  # draft | scheduled | published
+    published_at: datetime | None = None
+    author_email: str = ""
+    cover_image_url: str = ""
+    meta_description: str = ""
+    canonical_url: str = ""
+    old_slugs: list[str] = field(default_factory=list)  # earlier URLs, answering 301
+    images: list[str] = field(default_factory=list)  # remote image URLs in body and cover
+    notes: list[str] = field(default_factory=list)  # what was changed on the way in
+
+
+@dataclass
+class Parsed:
+    format: str
+    items: list[ImportItem] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # {"title", "reason"}
+    comments: int = 0
+    settings: dict | None = None  # Quire's own export only
+    members: list[dict[str, str]] = field(default_factory=list)  # Quire's own export only
+
+    def skip(self, title: str, reason: str) -> None:
+        self.skipped.append({"title": title or "(untitled)", "reason": reason})

@@ -1,0 +1,53 @@
+"""Quire's own export (`quire.json` inside the export zip; see docs/export-format.md)."""
+
+import json
+
+from blog.imports.common import ImportItem, ImportRefused, Parsed
+from blog.imports.ghost import _when
+
+FORMAT = "Quire export"
+EXPORT_FORMAT = "quire-export"
+EXPORT_VERSION = 1
+
+
+def quire_read(raw: bytes) -> Parsed:
+    try:
+        doc = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ImportRefused(f"quire.json in the zip is broken ({exc}).") from exc
+    if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
+        raise ImportRefused("quire.json in the zip is not a Quire export.")
+    if doc.get("version") != EXPORT_VERSION:
+        raise ImportRefused(
+            f"This Quire export is version {doc.get('version')}; this Quire reads version "
+            f"{EXPORT_VERSION}."
+        )
+    parsed = Parsed(format=FORMAT)
+    settings = doc.get("settings")
+    parsed.settings = settings if isinstance(settings, dict) else None
+    if parsed.settings is not None and isinstance(doc.get("blog"), dict):
+        parsed.settings["language"] = doc["blog"].get("language", "")
+    parsed.members = [m for m in doc.get("members", []) if isinstance(m, dict)]
+    for post in doc.get("posts", []):
+        if not isinstance(post, dict) or not post.get("source"):
+            continue
+        status = post.get("status") if post.get("status") in ("published", "scheduled") else "draft"
+        parsed.items.append(
+            ImportItem(
+                source_key=str(post["source"])[:300],
+                title=str(post.get("title", "")),
+                body=str(post.get("body", "")),
+                kind="page" if post.get("kind") == "page" else "post",
+                slug=str(post.get("slug", "")),
+                excerpt=str(post.get("excerpt", "")),
+                tags=[str(t) for t in post.get("tags", []) if isinstance(t, str)],
+                status=status,
+                published_at=_when(post.get("published_at")) if status != "draft" else None,
+                author_email=str(post.get("author_email", "")),
+                cover_image_url=str(post.get("cover_image_url", "")),
+                meta_description=str(post.get("meta_description", "")),
+                canonical_url=str(post.get("canonical_url", "")),
+                old_slugs=[str(s) for s in post.get("old_slugs", []) if isinstance(s, str)],
+            )
+        )
+    return parsed

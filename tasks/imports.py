@@ -1,0 +1,39 @@
+"""Import and export tasks (queue `imports`). They run in the schema of the blog that queued
+them (tenant-schemas-celery), so an import can only ever write to the importing blog."""
+
+from django.db import OperationalError, connection
+
+from blog.services import exports as export_services
+from blog.services import imports as import_services
+from config.celery import app
+from tasks.queue import RETRIED
+
+# An import is idempotent (upserts by source key, a finished job is left alone): redelivery
+# after a lost worker is safe. Big files take a while: longer limits than the default.
+_LONG = RETRIED | {"soft_time_limit": 1800, "time_limit": 1900}
+
+
+@app.task(**_LONG)
+def import_run(job_id: str) -> str:
+    try:
+        job = import_services.import_job_run(tenant=connection.tenant, job_id=job_id)
+    except OperationalError:
+        raise  # retried with backoff (RETRIED)
+    except Exception:
+        # A bug, not bad input: the transaction rolled back, so say so on the job's page
+        # rather than leaving its progress bar waiting, then let the error be logged.
+        import_services.transfer_job_fail(job_id=job_id)
+        raise
+    return job.status
+
+
+@app.task(**_LONG)
+def export_run(job_id: str) -> str:
+    try:
+        job = export_services.export_job_run(tenant=connection.tenant, job_id=job_id)
+    except OperationalError:
+        raise
+    except Exception:
+        import_services.transfer_job_fail(job_id=job_id)
+        raise
+    return job.status
