@@ -21,11 +21,19 @@ def django_db_setup(django_db_setup, django_db_blocker):
         schemas.template_ensure()
 
 
+def _commits(item) -> bool:
+    if {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
+        return True
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     # Before pytest-django tears the database down: back to the public schema (its flush only
-    # sees the current schema's tables), and drop the schemas a committing test made.
-    if {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
+    # sees the current schema's tables), and drop the schemas a committing test made (asked
+    # for by fixture name or by `@pytest.mark.django_db(transaction=True)`).
+    if _commits(item):
         connection.set_schema_to_public()
         with connection.cursor() as cursor:
             cursor.execute(
