@@ -265,6 +265,8 @@ CELERY_TASK_ROUTES = {
     "tasks.imports.*": {"queue": "imports"},
     "tasks.migrations.*": {"queue": "migrations"},
     "tasks.provisioning.*": {"queue": "provisioning"},
+    # DNS checks of custom domains wait on other people's name servers: their own queue.
+    "tasks.domains.*": {"queue": "domains"},
 }
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240

@@ -11,7 +11,7 @@ from tenants.models import CustomDomain
 from tests.conftest import plan_set
 from tests.factories import UserFactory
 from tests.prod.dns_server import DnsServer, free_port
-from tests.tasks.conftest import start_worker, wait_for
+from tests.tasks.conftest import purge_all_queues, start_worker, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TARGET = "edge.quire.test"
@@ -22,8 +22,10 @@ def test_the_worker_verifies_a_pending_domain_when_its_backoff_runs_out(transact
 
     port = free_port()
     log = tmp_path / "worker.log"
+    purge_all_queues("domains")  # checks queued by earlier tests for domains long gone
     worker = start_worker(
         log,
+        queues="domains",
         QUIRE_DNS_NAMESERVERS="127.0.0.1",
         QUIRE_DNS_PORT=str(port),
         QUIRE_DNS_TIMEOUT="0.5",
