@@ -168,6 +168,14 @@ def import_job_run(*, tenant: Tenant, job_id: str) -> TransferJob:
         job.report = {"error": exc.message, "imported_count": 0}
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "report", "error", "finished_at"])
+    if job.status == TransferJob.Status.DONE and job.report.get("remote_images"):
+        # Images are fetched into our storage by a task of their own once the job is saved.
+        from tasks import imports as import_tasks
+        from tasks.queue import enqueue_on_commit
+
+        enqueue_on_commit(
+            import_tasks.import_images_fetch, str(job.id), schema_name=tenant.schema_name
+        )
     _progress_set(str(job.id), done=1, total=1, stage=job.status)
     storage.delete(job.path)  # the upload is not kept once read
     return job
