@@ -124,7 +124,7 @@ def image_fetch(
             if length and length.isdigit() and int(length) > max_bytes:
                 raise FetchRefused(f"the image is {int(length)} bytes; the limit is {max_bytes}")
             chunks, size = [], 0
-            while chunk := response.read(_CHUNK):
+            while chunk := response.read1(_CHUNK):  # one recv each: the deadline holds
                 size += len(chunk)
                 if size > max_bytes:
                     raise FetchRefused(f"the image is over the limit of {max_bytes} bytes")
