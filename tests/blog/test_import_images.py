@@ -3,6 +3,7 @@ SSRF rules of blog/imports/fetch.py, against a real HTTP server started by the t
 
 import http.server
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -40,6 +41,18 @@ class _Server:
                     self.send_response(302)
                     self.send_header("Location", f"http://127.0.0.2:{port}/photo.jpg")
                     self.end_headers()
+                    return
+                if self.path == "/slow.png":  # a byte every 0.2 s, forever (almost)
+                    self.send_response(200)
+                    self.send_header("Content-Length", "1000")
+                    self.end_headers()
+                    for _ in range(1000):
+                        try:
+                            self.wfile.write(b"x")
+                            self.wfile.flush()
+                        except OSError:
+                            return
+                        time.sleep(0.2)
                     return
                 if self.path not in files:
                     self.send_error(404)
@@ -209,3 +222,13 @@ def test_which_addresses_may_be_fetched(ip, allowed):
     from blog.imports.fetch import address_allowed
 
     assert address_allowed(ip) is allowed
+
+
+def test_a_slow_server_is_cut_off_at_the_deadline(server):
+    from blog.imports.fetch import FetchRefused, image_fetch
+
+    started = time.monotonic()
+    with pytest.raises(FetchRefused, match="longer than 1 s"):
+        image_fetch(url=f"{server.base}/slow.png", max_bytes=10_000, timeout=1.0,
+                    exempt=frozenset({"127.0.0.1"}))  # fmt: skip
+    assert time.monotonic() - started < 2
