@@ -401,6 +401,11 @@ CELERY_TASK_ROUTES["tasks.media.*"] = {"queue": "media"}
 # The largest file the Import page accepts (refused from the request's Content-Length, before
 # the body is read; uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to disk).
 QUIRE_IMPORT_MAX_BYTES = env.int("QUIRE_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
+# Images named by imported posts are fetched by a worker (blog/imports/fetch.py): a timeout
+# for the whole download; private/loopback/link-local/multicast addresses are refused except
+# the exact addresses listed here (only tests list one: 127.0.0.1, their local server).
+QUIRE_IMPORT_FETCH_TIMEOUT = env.float("QUIRE_IMPORT_FETCH_TIMEOUT", default=15.0)
+QUIRE_IMPORT_FETCH_ALLOW_ADDRESSES: list[str] = []
 # How long an export's emailed download link works.
 QUIRE_EXPORT_LINK_SECONDS = env.int("QUIRE_EXPORT_LINK_SECONDS", default=7 * 24 * 3600)
 

@@ -61,7 +61,8 @@ def content_type_for(key: str) -> str | None:
 
 
 def blog_storage_delete_all(*, schema_name: str) -> int:
-    """Delete every file of a blog (served and private); returns how many. For purges."""
+    """Delete every file of a blog (served and private media, and its imports and exports
+    in the "private" storage, `<schema>/...`); returns how many. For purges."""
     storage = media_storage()
     prefix = blog_prefix(schema_name=schema_name)
     removed = 0
@@ -72,6 +73,8 @@ def blog_storage_delete_all(*, schema_name: str) -> int:
                 os.rmdir(storage.path(root.rstrip("/").rsplit("/", 1)[0]))
             except OSError:
                 pass
+    # Uploaded imports and owners' exports (blog/services/imports.py, exports.py).
+    removed += _delete_tree(storages["private"], schema_name)
     return removed
 
 

@@ -4,6 +4,7 @@ them (tenant-schemas-celery), so an import can only ever write to the importing 
 from django.db import OperationalError, connection
 
 from blog.services import exports as export_services
+from blog.services import import_images as image_services
 from blog.services import imports as import_services
 from config.celery import app
 from tasks.queue import RETRIED
@@ -25,6 +26,13 @@ def import_run(job_id: str) -> str:
         import_services.transfer_job_fail(job_id=job_id)
         raise
     return job.status
+
+
+@app.task(**_LONG)
+def import_images_fetch(job_id: str) -> dict:
+    """After an import commits: its posts' remote images into the blog's storage.
+    Idempotent (a rewritten URL is not fetched again), so redelivery is safe."""
+    return image_services.import_images_fetch(tenant=connection.tenant, job_id=job_id)
 
 
 @app.task(**_LONG)

@@ -40,6 +40,9 @@ class Parsed:
     comments: int = 0
     settings: dict | None = None  # Quire's own export only
     members: list[dict[str, str]] = field(default_factory=list)  # Quire's own export only
+    # Quire's own export only: its images, [{"url" (in the old blog), "name", "file" (in the
+    # zip), "data" (bytes, filled by the zip reader)}]
+    media: list[dict] = field(default_factory=list)
 
     def skip(self, title: str, reason: str) -> None:
         self.skipped.append({"title": title or "(untitled)", "reason": reason})

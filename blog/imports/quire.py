@@ -28,6 +28,12 @@ def quire_read(raw: bytes) -> Parsed:
     if parsed.settings is not None and isinstance(doc.get("blog"), dict):
         parsed.settings["language"] = doc["blog"].get("language", "")
     parsed.members = [m for m in doc.get("members", []) if isinstance(m, dict)]
+    for entry in doc.get("media", []):
+        if not isinstance(entry, dict):
+            continue
+        url, file = entry.get("url"), entry.get("file")
+        if isinstance(url, str) and isinstance(file, str) and file.startswith("media/") and url:
+            parsed.media.append({"url": url, "name": str(entry.get("name", "")), "file": file})
     for post in doc.get("posts", []):
         if not isinstance(post, dict) or not post.get("source"):
             continue

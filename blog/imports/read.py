@@ -2,6 +2,8 @@
 
 from typing import IO
 
+from django.conf import settings
+
 from blog.imports import detect
 from blog.imports.common import ImportRefused, Parsed
 from blog.imports.ghost import ghost_read
@@ -26,7 +28,20 @@ def import_file_read(stream: IO[bytes]) -> Parsed:
     names = {i.filename for i in infos}
     if QUIRE_JSON in names:
         ((_, raw),) = zip_read_all(archive, [i for i in infos if i.filename == QUIRE_JSON])
-        return quire_read(raw)
+        parsed = quire_read(raw)
+        # Its images: only the files quire.json lists, each capped like an upload.
+        wanted = {m["file"] for m in parsed.media}
+        found = dict(
+            (info.filename, data)
+            for info, data in zip_read_all(
+                archive,
+                [i for i in infos if i.filename in wanted],
+                max_member=max(settings.MEDIA_MAX_UPLOAD_BYTES, 1),
+            )
+        )
+        for entry in parsed.media:
+            entry["data"] = found.get(entry["file"])
+        return parsed
     files = [(info.filename, raw) for info, raw in zip_read_all(archive, infos)]
     if not files:
         raise ImportRefused("The zip is empty. Nothing was imported.")

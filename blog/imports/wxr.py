@@ -105,8 +105,8 @@ class _Reader:
                 self.attachments[post_id] = fields["wp:attachment_url"].strip()
             self.parsed.skip(
                 title,
-                "a media library entry (attachment): files are not "
-                "imported; images in posts are kept as remote links",
+                "a media library entry (attachment): not imported as an entry; the "
+                "images posts show are fetched into this blog's media after the import",
             )
             return
         if post_type not in _KINDS:

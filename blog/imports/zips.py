@@ -40,21 +40,21 @@ def zip_members(stream: IO[bytes]) -> tuple[zipfile.ZipFile, list[zipfile.ZipInf
 
 
 def zip_read_all(
-    archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]
+    archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], *, max_member: int = MAX_MEMBER_BYTES
 ) -> Iterator[tuple[zipfile.ZipInfo, bytes]]:
     """Each member's bytes, counting what is really inflated against the caps."""
     total = 0
     for info in infos:
-        if info.file_size > MAX_MEMBER_BYTES:
-            raise ImportRefused(_too_big(info.filename))
+        if info.file_size > max_member:
+            raise ImportRefused(_too_big(info.filename, max_member))
         chunks, size = [], 0
         try:
             with archive.open(info) as member:
                 while chunk := member.read(_CHUNK):
                     size += len(chunk)
                     total += len(chunk)
-                    if size > MAX_MEMBER_BYTES:
-                        raise ImportRefused(_too_big(info.filename))
+                    if size > max_member:
+                        raise ImportRefused(_too_big(info.filename, max_member))
                     if total > MAX_TOTAL_BYTES:
                         raise ImportRefused(
                             f"The zip inflates to more than {MAX_TOTAL_BYTES // 2**20} MB; "
@@ -68,8 +68,8 @@ def zip_read_all(
         yield info, b"".join(chunks)
 
 
-def _too_big(name: str) -> str:
+def _too_big(name: str, limit: int) -> str:
     return (
-        f"{name[:200]} in the zip is larger than {MAX_MEMBER_BYTES // 2**20} MB once "
+        f"{name[:200]} in the zip is larger than {limit // 2**20} MB once "
         "unpacked; nothing was imported."
     )

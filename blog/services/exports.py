@@ -25,6 +25,8 @@ from django.utils import timezone
 from blog.imports.quire import EXPORT_FORMAT, EXPORT_VERSION
 from blog.models import Post, TransferJob
 from blog.selectors import blog_settings_get, tags_with_counts
+from media import selectors as media_selectors
+from media.storage import media_storage
 from shared.accounts import selectors as account_selectors
 from shared.accounts.models import User
 from shared.errors import ApplicationError
@@ -103,7 +105,28 @@ def export_document(*, tenant: Tenant) -> dict:
         "tags": [{"name": name, "posts": count} for name, count in tags_with_counts()],
         "members": [{"email": m.user.email, "role": m.role} for m in members],
         "posts": posts,
+        "media": export_media(),
     }
+
+
+def export_media() -> list[dict]:
+    """The blog's images as the export lists them: the served copy (EXIF stripped, never the
+    upload as received), in the zip at `file`; `url` is where posts of this blog show it."""
+    return [
+        {
+            "name": row["name"],
+            "file": f"media/{row['path']}",
+            "path": row["path"],
+            "url": row["url"],
+            "content_type": row["content_type"],
+            "size": row["size"],
+            "width": row["width"],
+            "height": row["height"],
+            "created_at": _iso(row["created_at"]),
+        }
+        for row in media_selectors.media_files_for_export()
+        if row["status"] == "ready"  # a file still processing has no served copy yet
+    ]
 
 
 def post_markdown(post: dict) -> str:
@@ -130,6 +153,7 @@ _README = """This is an export of the Quire blog "{name}", made {when} UTC.
 quire.json   everything: settings, tags, members (emails and roles) and every post and page
 posts/       every post as Markdown with YAML front matter
 pages/       every page, the same way
+media/       every image, as readers are served it (without its EXIF data)
 
 Import the whole zip into any Quire blog (Dashboard -> Import) to get the same blog back.
 The format of quire.json is described in Quire's docs/export-format.md.
@@ -145,6 +169,15 @@ def export_job_run(*, tenant: Tenant, job_id: str) -> TransferJob:
     document = export_document(tenant=tenant)
     with tempfile.TemporaryFile() as spool:
         with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
+            storage, written = media_storage(), []
+            for entry in document["media"]:  # images first: one gone meanwhile is left out
+                try:
+                    with storage.open(entry["path"], "rb") as source:
+                        archive.writestr(entry["file"], source.read(), zipfile.ZIP_STORED)
+                except FileNotFoundError:
+                    continue
+                written.append(entry)
+            document["media"] = written
             archive.writestr("quire.json", json.dumps(document, ensure_ascii=False, indent=1))
             archive.writestr(
                 "README.txt",
@@ -170,6 +203,7 @@ def export_job_run(*, tenant: Tenant, job_id: str) -> TransferJob:
         "pages": sum(p["kind"] == "page" for p in document["posts"]),
         "members": len(document["members"]),
         "tags": len(document["tags"]),
+        "media": len(document["media"]),
     }
     job.save()
     _exports_prune(keep=job)

@@ -168,6 +168,14 @@ def import_job_run(*, tenant: Tenant, job_id: str) -> TransferJob:
         job.report = {"error": exc.message, "imported_count": 0}
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "report", "error", "finished_at"])
+    if job.status == TransferJob.Status.DONE and job.report.get("remote_images"):
+        # Images are fetched into our storage by a task of their own once the job is saved.
+        from tasks import imports as import_tasks
+        from tasks.queue import enqueue_on_commit
+
+        enqueue_on_commit(
+            import_tasks.import_images_fetch, str(job.id), schema_name=tenant.schema_name
+        )
     _progress_set(str(job.id), done=1, total=1, stage=job.status)
     storage.delete(job.path)  # the upload is not kept once read
     return job
@@ -233,6 +241,8 @@ def posts_import(*, tenant: Tenant, parsed: Parsed, importer: User | None, progr
             "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"quire-import:{connection.schema_name}"]
         )
     now = timezone.now()
+    if parsed.media:
+        _media_import(tenant=tenant, parsed=parsed, importer=importer)
     items = parsed.items
     total = len(items)
     keys = [i.source_key for i in items]
@@ -261,6 +271,14 @@ def posts_import(*, tenant: Tenant, parsed: Parsed, importer: User | None, progr
         "comments_skipped": parsed.comments,
     }
     report["skipped"].extend(parsed.skipped)
+    if parsed.media:
+        stored = [m for m in parsed.media if m.get("new_url")]
+        report["media_stored"] = len(stored)
+        report["media_failed"] = [
+            {"name": m["name"] or m["file"], "reason": m["error"]}
+            for m in parsed.media
+            if m.get("error")
+        ][:REPORT_LIST_MAX]
     to_create: list[Post] = []
     to_update: list[Post] = []
     seen: set[str] = set()
@@ -403,6 +421,37 @@ def posts_import(*, tenant: Tenant, parsed: Parsed, importer: User | None, progr
 
 
 _LIVE = (Post.Status.PUBLISHED, Post.Status.SCHEDULED)
+
+
+def _media_import(*, tenant: Tenant, parsed: Parsed, importer: User | None) -> None:
+    """A Quire export's images: stored as this blog's files (the same bytes by the same
+    importer are one file, so a re-run adds nothing) and every post's references to the old
+    blog's URL rewritten to the new one. A file refused (type, size, the plan's storage) is
+    noted on its entry (`error`) and its references are left as they were."""
+    from media.images import MediaInvalid
+    from media.services import media_store_bytes
+    from shared.billing.exceptions import LimitReached
+
+    urls: dict[str, str] = {}
+    for entry in parsed.media:
+        if entry.get("data") is None:
+            entry["error"] = "listed in quire.json but missing from the zip"
+            continue
+        try:
+            media = media_store_bytes(
+                tenant=tenant, name=entry["name"] or entry["file"], data=entry.pop("data"),
+                created_by=importer,
+            )  # fmt: skip
+        except (MediaInvalid, LimitReached) as exc:
+            entry["error"] = exc.message
+            continue
+        entry["new_url"] = urls[entry["url"]] = media.url
+    for item in parsed.items:
+        for old, new in urls.items():
+            if old in item.body:
+                item.body = item.body.replace(old, new)
+        if item.cover_image_url in urls:
+            item.cover_image_url = urls[item.cover_image_url]
 
 
 def _entry(post: Post, item: ImportItem) -> dict:

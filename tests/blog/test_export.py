@@ -11,14 +11,19 @@ import yaml
 from django.core.files.storage import storages
 from django.db import connection
 from django.utils import timezone
+from PIL import Image
 
 from blog import services
 from blog.models import BlogSettings, Post
 from blog.services import exports as export_services
+from media.models import MediaFile
+from media.services import media_process, media_store_bytes
+from media.storage import blog_prefix
 from tenants.context import tenant_context
 from tests.blog.conftest import write
 from tests.blog.port_helpers import import_file, posts, private_root  # noqa: F401
 from tests.conftest import add_member, host_client
+from tests.media import images
 
 pytestmark = pytest.mark.usefixtures("private_root")
 
@@ -44,16 +49,24 @@ def _fill(tenant):
             navigation=[{"label": "About", "url": "/about/"}], footer="Bye",
         )  # fmt: skip
     add_member(tenant, "editor")
+    with tenant_context(tenant):  # an image, processed, shown in a post's body and cover
+        media = media_store_bytes(
+            tenant=tenant, name="photo.jpg", data=images.jpeg_with_gps(size=(300, 200))
+        )
+        media = media_process(media_id=media.id)
+    write(tenant, "Pictured", body=f"Look: ![a photo]({media.url})", cover_image_url=media.url)
+    return media
 
 
-def _fields(post):
-    return (post.kind, post.title, post.slug, post.old_slugs, post.status, post.tags, post.body,
+def _fields(post, old_url: str = "", new_url: str = ""):
+    body = post.body.replace(old_url, new_url) if old_url else post.body
+    return (post.kind, post.title, post.slug, post.old_slugs, post.status, post.tags, body,
             post.excerpt,
             post.published_at.replace(microsecond=0) if post.published_at else None)  # fmt: skip
 
 
 def test_export_zip_and_email(tenant, owner_client, mailoutbox, django_capture_on_commit_callbacks):
-    _fill(tenant)
+    media = _fill(tenant)
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.post("/dashboard/export/")
     with tenant_context(tenant):
@@ -79,13 +92,19 @@ def test_export_zip_and_email(tenant, owner_client, mailoutbox, django_capture_o
     front = yaml.safe_load(head)
     assert front["title"] == "First post" and front["tags"] == ["python", "django"]
     assert body.strip() == "Hello **there**."
+    ((listed),) = document["media"]
+    assert listed["file"] == f"media/{media.path}" and listed["url"] == media.url
+    assert listed["width"] == 300 and listed["content_type"] == "image/jpeg"
+    exported = Image.open(io.BytesIO(archive.read(listed["file"])))
+    assert exported.size == (300, 200) and not exported.getexif()  # the served copy: no EXIF
+    assert not any(n.startswith("media/private") or "/private/" in n for n in names)
     assert storages["private"].exists(job.path) and job.path.startswith(tenant.schema_name)
     page = owner_client.get("/dashboard/export/")
     assert b"/dashboard/export/download/" in page.content
 
 
 def test_export_then_import_gives_the_same_blog(tenant, make_blog, password):
-    _fill(tenant)
+    media = _fill(tenant)
     with tenant_context(tenant):
         job = export_services.export_job_create(tenant=tenant, by=tenant.owner)
         job = export_services.export_job_run(tenant=tenant, job_id=str(job.id))
@@ -98,8 +117,16 @@ def test_export_then_import_gives_the_same_blog(tenant, make_blog, password):
     result = import_file(client, copy, "export.zip", content)
     assert result.status == "done", result.error
     assert result.report["format"] == "Quire export"
-    original = sorted(_fields(p) for p in posts(tenant))
+    assert result.report["media_stored"] == 1 and result.report["media_failed"] == []
+    with tenant_context(copy):  # the image is the new blog's own file, under its prefix
+        (copied,) = MediaFile.objects.all()
+        assert copied.path.startswith(blog_prefix(schema_name=copy.schema_name))
+        copied = media_process(media_id=copied.id)  # as the worker does after the import
+    assert (copied.width, copied.height) == (300, 200)
+    original = sorted(_fields(p, media.url, copied.url) for p in posts(tenant))
     assert sorted(_fields(p) for p in posts(copy)) == original
+    pictured = posts(copy, slug="pictured")[0]
+    assert pictured.cover_image_url == copied.url and media.url not in pictured.body
     with tenant_context(tenant):
         before = BlogSettings.objects.values().get()
     with tenant_context(copy):
@@ -113,9 +140,17 @@ def test_export_then_import_gives_the_same_blog(tenant, make_blog, password):
     assert reader.get("/about/").status_code == 200
     moved = reader.get("/old-name/")
     assert moved.status_code == 301 and moved["Location"].endswith("/new-name/")
-    # And again: nothing duplicated.
+    page = reader.get("/pictured/").content.decode()
+    assert f'src="{copied.url}"' in page and 'width="300"' in page
+    served = reader.get(copied.url)
+    assert served.status_code == 200
+    assert Image.open(io.BytesIO(b"".join(served.streaming_content))).size == (300, 200)
+    assert host_client(tenant).get(copied.url).status_code == 404  # not the old blog's
+    # And again: nothing duplicated (the image neither).
     again = import_file(client, copy, "export.zip", content)
-    assert again.report["unchanged_count"] == 5 and len(posts(copy)) == 5
+    assert again.report["unchanged_count"] == 6 and len(posts(copy)) == 6
+    with tenant_context(copy):
+        assert MediaFile.objects.count() == 1
 
 
 def test_old_export_files_are_pruned(tenant):

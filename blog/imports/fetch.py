@@ -1,0 +1,143 @@
+"""Fetching a remote image named by an imported post, without letting the file's author aim
+our worker at our own network (SSRF).
+
+Every hop (the URL and each redirect) is checked the same way: http or https only; the host
+is resolved once and *every* address it resolves to must be public (not private, loopback,
+link-local, multicast, reserved or unspecified, IPv4-mapped IPv6 included); the connection
+is then made to that checked address (TLS still verifies the host name), so a DNS answer
+that changes between the check and the connection (rebinding) cannot reach a private one.
+A timeout per socket operation and one for the whole fetch, a size cap (from
+Content-Length and while reading) and a few redirects at most.
+"""
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from shared.errors import ApplicationError
+
+MAX_REDIRECTS = 3
+_CHUNK = 64 * 1024
+
+
+class FetchRefused(ApplicationError):
+    """The image was not fetched; `message` says why (shown in the import's report)."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str  # after redirects
+    data: bytes
+    content_type: str
+
+
+def address_allowed(ip: str) -> bool:
+    """True for a public address (what a fetch may connect to)."""
+    address = ipaddress.ip_address(ip.split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+def _resolve(host: str, port: int, *, exempt: frozenset[str]) -> str:
+    """The address to connect to; every address the host resolves to is checked (those in
+    `exempt`, for tests, excepted)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchRefused(f"the host {host} could not be resolved") from exc
+    addresses = [info[4][0] for info in infos]
+    if not addresses:
+        raise FetchRefused(f"the host {host} could not be resolved")
+    for ip in addresses:
+        if ip not in exempt and not address_allowed(ip):
+            raise FetchRefused(f"{host} is a private or local address ({ip}): not fetched")
+    return addresses[0]
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, *, ip: str, timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self._ip = ip
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._ip, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, *, ip: str, timeout: float):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._ip = ip
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._ip, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def image_fetch(
+    *, url: str, max_bytes: int, timeout: float, exempt: frozenset[str] = frozenset()
+) -> Fetched:
+    """GET `url` under the rules above. Raises FetchRefused with the reason. `exempt`: exact
+    addresses allowed although private (QUIRE_IMPORT_FETCH_ALLOW_ADDRESSES; tests only)."""
+    deadline = time.monotonic() + timeout
+    for _ in range(MAX_REDIRECTS + 1):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchRefused("not an http(s) address")
+        if parts.username or parts.password:
+            raise FetchRefused("addresses with a user name or password are not fetched")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:
+            raise FetchRefused("the address has a bad port") from exc
+        host = parts.hostname
+        ip = _resolve(host, port, exempt=exempt)
+        kind = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
+        conn = kind(host, port, ip=ip, timeout=max(0.1, min(timeout, deadline - time.monotonic())))
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        try:
+            conn.request("GET", path, headers={"User-Agent": "Quire-import", "Accept": "image/*"})
+            response = conn.getresponse()
+            if response.status in (301, 302, 303, 307, 308):
+                location = response.getheader("Location")
+                if not location:
+                    raise FetchRefused(f"the server answered {response.status} without a target")
+                url = urljoin(url, location)
+                continue
+            if response.status != 200:
+                raise FetchRefused(f"the server answered {response.status}")
+            length = response.getheader("Content-Length")
+            if length and length.isdigit() and int(length) > max_bytes:
+                raise FetchRefused(f"the image is {int(length)} bytes; the limit is {max_bytes}")
+            chunks, size = [], 0
+            while chunk := response.read1(_CHUNK):  # one recv each: the deadline holds
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FetchRefused(f"the image is over the limit of {max_bytes} bytes")
+                if time.monotonic() > deadline:
+                    raise FetchRefused(f"the download took longer than {timeout:.0f} s")
+                chunks.append(chunk)
+            return Fetched(
+                url=url, data=b"".join(chunks), content_type=response.getheader("Content-Type", "")
+            )
+        except (OSError, http.client.HTTPException) as exc:
+            if isinstance(exc, TimeoutError | socket.timeout):
+                raise FetchRefused(f"no answer within {timeout:.0f} s") from exc
+            raise FetchRefused(f"the download failed ({exc.__class__.__name__})") from exc
+        finally:
+            conn.close()
+    raise FetchRefused(f"more than {MAX_REDIRECTS} redirects")
