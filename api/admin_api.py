@@ -17,7 +17,7 @@ from typing import Literal
 
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Query, Schema
+from ninja import NinjaAPI, Query, Schema, Status
 from pydantic import AwareDatetime, Field
 
 from api import selectors, services
@@ -226,7 +226,7 @@ def post_create(request: HttpRequest, response: HttpResponse, payload: PostCreat
                 post = Post.objects.filter(id=earlier).first()
                 if post is None:
                     raise Http404
-                return 200, _answer(request, response, post)
+                return Status(200, _answer(request, response, post))
         post = post_create_recorded(
             tenant=request.tenant,
             author=User.objects.get(id=actor.user_id),
@@ -237,7 +237,7 @@ def post_create(request: HttpRequest, response: HttpResponse, payload: PostCreat
                 token=actor.token, key=key, body_hash=body_hash, post_id=post.id
             )
     post.refresh_from_db()
-    return 201, _answer(request, response, post)
+    return Status(201, _answer(request, response, post))
 
 
 @api.get(
@@ -330,7 +330,7 @@ def post_unpublish(request: HttpRequest, response: HttpResponse, post_id: int):
 def post_remove(request: HttpRequest, post_id: int):
     with transaction.atomic():
         post_delete(post=_post_for(request, post_id, lock=True))
-    return 204, None
+    return Status(204, None)
 
 
 @api.get("/tags/", response={200: TagListOut, **_ERRORS}, operation_id="admin_tags_list")
