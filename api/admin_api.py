@@ -12,13 +12,13 @@ cache invalidation and search refresh all apply, with the token's member's role.
 """
 
 import hashlib
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Query, Schema, Status
-from pydantic import AwareDatetime, Field
+from ninja import NinjaAPI, Path, Query, Schema, Status
+from pydantic import AfterValidator, AwareDatetime, Field
 
 from api import selectors, services
 from api.common import Actor, AdminToken, ApiError, ErrorOut, install_error_handlers
@@ -32,6 +32,21 @@ from shared.accounts.models import User
 from tenants.context_processors import platform
 
 MAX_LIMIT = 100
+# Ids as path parameters: anything else is a 400 (not Django's HTML 404), and never out of the
+# database's bigint range.
+PostId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _utc(value: datetime) -> datetime:
+    """Offsets PostgreSQL refuses (past +/-15:59) are fine once the time is in UTC."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("date out of range") from exc
+
+
+When = Annotated[AwareDatetime, AfterValidator(_utc)]
+_VISIBLE = r"[^\s\x00-\x1f]"  # a title has at least one visible character
 
 
 class AdminPostOut(Schema):
@@ -62,7 +77,7 @@ class AdminPostList(Schema):
 
 class PostCreateIn(Schema):
     kind: Literal["post", "page"] = "post"
-    title: str = Field(max_length=1000)
+    title: str = Field(min_length=1, max_length=200, pattern=_VISIBLE)
     body: str = ""
     tags: list[str] = Field(default_factory=list, max_length=100)
     slug: str = Field("", max_length=1000)
@@ -71,13 +86,13 @@ class PostCreateIn(Schema):
     canonical_url: str = Field("", max_length=1000)
     cover_image_url: str = Field("", max_length=1000)
     action: Literal["save", "publish", "schedule"] = "save"
-    publish_at: AwareDatetime | None = None
+    publish_at: When | None = None
 
 
 class PostUpdateIn(Schema):
     """Fields left out keep their value."""
 
-    title: str | None = Field(None, max_length=1000)
+    title: str | None = Field(None, min_length=1, max_length=200, pattern=_VISIBLE)
     body: str | None = None
     tags: list[str] | None = Field(None, max_length=100)
     slug: str | None = Field(None, max_length=1000)
@@ -88,7 +103,7 @@ class PostUpdateIn(Schema):
 
 
 class ScheduleIn(Schema):
-    publish_at: AwareDatetime
+    publish_at: When
 
 
 class TagOut(Schema):
@@ -240,10 +255,8 @@ def post_create(request: HttpRequest, response: HttpResponse, payload: PostCreat
     return Status(201, _answer(request, response, post))
 
 
-@api.get(
-    "/posts/{int:post_id}/", response={200: AdminPostOut, **_ONE}, operation_id="admin_post_get"
-)
-def post_get(request: HttpRequest, response: HttpResponse, post_id: int):
+@api.get("/posts/{post_id}/", response={200: AdminPostOut, **_ONE}, operation_id="admin_post_get")
+def post_get(request: HttpRequest, response: HttpResponse, post_id: PostId):
     return _answer(request, response, _post_for(request, post_id))
 
 
@@ -288,46 +301,50 @@ _PRECONDITIONS = {409: ErrorOut, 412: ErrorOut, 428: ErrorOut, **_ONE}
 
 
 @api.patch(
-    "/posts/{int:post_id}/",
+    "/posts/{post_id}/",
     response={200: AdminPostOut, **_PRECONDITIONS},
     operation_id="admin_post_update",
 )
-def post_update(request: HttpRequest, response: HttpResponse, post_id: int, payload: PostUpdateIn):
+def post_update(
+    request: HttpRequest, response: HttpResponse, post_id: PostId, payload: PostUpdateIn
+):
     """Change some fields (needs `If-Match`); the status stays as it is."""
     post = _save(request, post_id, fields=payload.dict(exclude_unset=True), action="save")
     return _answer(request, response, post)
 
 
 @api.post(
-    "/posts/{int:post_id}/publish/",
+    "/posts/{post_id}/publish/",
     response={200: AdminPostOut, **_PRECONDITIONS},
     operation_id="admin_post_publish",
 )
-def post_publish(request: HttpRequest, response: HttpResponse, post_id: int):
+def post_publish(request: HttpRequest, response: HttpResponse, post_id: PostId):
     return _answer(request, response, _save(request, post_id, fields={}, action="publish"))
 
 
 @api.post(
-    "/posts/{int:post_id}/schedule/",
+    "/posts/{post_id}/schedule/",
     response={200: AdminPostOut, **_PRECONDITIONS},
     operation_id="admin_post_schedule",
 )
-def post_schedule(request: HttpRequest, response: HttpResponse, post_id: int, payload: ScheduleIn):
+def post_schedule(
+    request: HttpRequest, response: HttpResponse, post_id: PostId, payload: ScheduleIn
+):
     post = _save(request, post_id, fields={}, action="schedule", publish_at=payload.publish_at)
     return _answer(request, response, post)
 
 
 @api.post(
-    "/posts/{int:post_id}/unpublish/",
+    "/posts/{post_id}/unpublish/",
     response={200: AdminPostOut, **_PRECONDITIONS},
     operation_id="admin_post_unpublish",
 )
-def post_unpublish(request: HttpRequest, response: HttpResponse, post_id: int):
+def post_unpublish(request: HttpRequest, response: HttpResponse, post_id: PostId):
     return _answer(request, response, _save(request, post_id, fields={}, action="unpublish"))
 
 
-@api.delete("/posts/{int:post_id}/", response={204: None, **_ONE}, operation_id="admin_post_delete")
-def post_remove(request: HttpRequest, post_id: int):
+@api.delete("/posts/{post_id}/", response={204: None, **_ONE}, operation_id="admin_post_delete")
+def post_remove(request: HttpRequest, post_id: PostId):
     with transaction.atomic():
         post_delete(post=_post_for(request, post_id, lock=True))
     return Status(204, None)

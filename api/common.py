@@ -121,11 +121,14 @@ def rate_limit(request: HttpRequest, *, action: str, key: str | None = None) -> 
 # --- Content API: the blog's content key (query `key=` or header), unless public ---------------
 
 
-def _content_key_ok(request: HttpRequest, key: str | None) -> bool:
+def _content_key_ok(request: HttpRequest) -> bool:
+    """Every key sent (query and header) must be the blog's; none sent is fine only when the
+    owner made the API public (a wrong key is refused even then: the client is misconfigured)."""
+    sent = [k for k in (request.GET.get("key"), request.headers.get("X-Content-Key")) if k]
     config = services.content_api_config()
-    if config.public:
-        return True
-    return bool(key) and secrets.compare_digest(key.encode(), config.content_key.encode())
+    if not sent:
+        return config.public
+    return all(secrets.compare_digest(k.encode(), config.content_key.encode()) for k in sent)
 
 
 class ContentKeyQuery(APIKeyQuery):
@@ -136,14 +139,14 @@ class ContentKeyQuery(APIKeyQuery):
         return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        return _content_key_ok(request, key) or None
+        return _content_key_ok(request) or None
 
 
 class ContentKeyHeader(APIKeyHeader):
     param_name = "X-Content-Key"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        return _content_key_ok(request, key) or None
+        return _content_key_ok(request) or None
 
 
 # --- Admin API: a member's personal access token ------------------------------------------------

@@ -89,7 +89,7 @@ class SettingsOut(Schema):
 class ListParams(Schema):
     page: int = Field(1, ge=1, le=100_000)
     limit: int = Field(15, ge=1, le=MAX_LIMIT)
-    tag: str | None = Field(None, min_length=1, max_length=120)
+    tag: str | None = Field(None, min_length=1, max_length=120, pattern=r"^[^\x00]*$")
 
 
 def base_url(request: HttpRequest) -> str:

@@ -25,6 +25,8 @@ def content_posts(
 
 
 def content_post_get(*, kind: str, slug: str) -> Post | None:
+    if "\x00" in slug:  # PostgreSQL refuses NUL in a string: no post has it
+        return None
     return (
         Post.objects.filter(status=Post.Status.PUBLISHED, kind=kind, slug=slug)
         .only(*_CONTENT_FIELDS)

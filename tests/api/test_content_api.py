@@ -141,3 +141,11 @@ def test_openapi_schema_and_docs(tenant):
 
 def test_unknown_host_is_404():
     assert host_client("nowhere.localhost").get(f"{BASE}/posts/").status_code == 404
+
+
+def test_nul_in_slug_or_tag_is_not_a_500(tenant):
+    """Found by schemathesis: PostgreSQL refuses NUL in a string literal."""
+    client, key = host_client(tenant), content_key(tenant)
+    assert client.get(f"{BASE}/posts/slug/a%00b/", {"key": key}).status_code == 404
+    response = client.get(f"{BASE}/posts/", {"key": key, "tag": "a\x00b"})
+    assert response.status_code == 400 and response.json()["error"]["field"] == "tag"
