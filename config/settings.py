@@ -91,11 +91,13 @@ SHARED_APPS = [
     "django.contrib.postgres",
     "allauth",
     "allauth.account",
+    "ninja",  # the API's OpenAPI docs page and its static files (api/)
 ]
 # Every table here is multiplied by the number of blogs: keep it lean.
 TENANT_APPS = [
     "blog",
     "media",
+    "api",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -469,6 +471,10 @@ ACCOUNT_RATE_LIMITS = {
     "blog_create": env("QUIRE_RATE_BLOG_CREATE", default="10/h/ip,5/d/user"),
     "search": env("QUIRE_RATE_SEARCH", default="60/m/ip"),
     "invitation_send": env("QUIRE_RATE_INVITATION_SEND", default="60/h/ip,20/h/user"),
+    # The public API (api/): per client address, and per token (key) on the Admin API.
+    "api_content": env("QUIRE_RATE_API_CONTENT", default="600/m/ip"),
+    "api_admin": env("QUIRE_RATE_API_ADMIN", default="600/m/ip"),
+    "api_token": env("QUIRE_RATE_API_TOKEN", default="300/m/key"),
 }
 
 # Every mail: a slow mail server must not hold up a request or a task for long.

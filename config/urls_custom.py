@@ -3,12 +3,16 @@ the blog's platform subdomain, so no session cookie is ever set on a custom doma
 
 from django.urls import URLPattern, path
 
+from api import urls as api_urls
 from blog import search_views
 from blog import urls as blog_urls
 
 _PLATFORM_ONLY = ("dashboard/", "accounts/")
 
-urlpatterns = [path("search/", search_views.search_page, name="search")] + [
+urlpatterns = [
+    api_urls.content_urls,  # the Content API; the Admin API stays on the platform subdomain
+    path("search/", search_views.search_page, name="search"),
+] + [
     pattern
     for pattern in blog_urls.urlpatterns
     if isinstance(pattern, URLPattern) and not str(pattern.pattern).startswith(_PLATFORM_ONLY)

@@ -2,12 +2,19 @@
 
 from django.urls import include, path
 
+from api import urls as api_urls
+from api import views as api_views
 from blog import search_views
 from blog.cache import reader_page
 from blog.views import domains as domain_views
 from shared.accounts import views as account_views
 
 urlpatterns = [
+    api_urls.content_urls,
+    api_urls.admin_urls,
+    path("dashboard/api/", api_views.api_page, name="api_dashboard"),
+    path("dashboard/api/tokens/<int:pk>/revoke/", api_views.token_revoke, name="api_token_revoke"),
+    path("dashboard/api/content/", api_views.content_settings, name="api_content_settings"),
     path("accounts/handoff/", account_views.handoff, name="handoff"),
     path("accounts/signup/", account_views.signup_on_root),
     path("accounts/time-zone/", account_views.time_zone, name="account_time_zone"),

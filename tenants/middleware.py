@@ -154,8 +154,8 @@ class TenantRoutingMiddleware:
 
 
 # Served on the platform subdomain even when a custom domain is primary: the dashboard, logins
-# and everything a session is needed for.
-_PLATFORM_ONLY_PATHS = ("/dashboard/", "/accounts/", "/_quire/")
+# and everything a session is needed for; the Admin API (tokens are per platform host).
+_PLATFORM_ONLY_PATHS = ("/dashboard/", "/accounts/", "/_quire/", "/api/admin/")
 
 
 def _plain_page(template: str, status: int, context: dict) -> HttpResponse:

@@ -85,6 +85,7 @@ def _dashboard_pages(post: Post) -> list[str]:
         "/dashboard/settings/",
         "/dashboard/members/",
         "/dashboard/billing/",
+        "/dashboard/api/",
         "/dashboard/media/",
         f"/dashboard/posts/{post.id}/history/",
         "/dashboard/import/",
@@ -118,7 +119,7 @@ def test_every_dashboard_page_fits_a_360_px_phone(live_server, browser, busy_blo
                 box,
             )
         checked.append(path)
-    assert len(checked) == 13
+    assert len(checked) == 14
 
     # The owner's full menu (on a dashboard page, not billing's own header).
     page.goto(base + "/dashboard/members/")
@@ -157,7 +158,7 @@ def test_an_authors_dashboard_fits_a_phone_with_their_smaller_menu(live_server, 
         assert page.goto(base + path).status == status, path
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
         labels = page.locator("header.site nav a").all_inner_texts()
-        assert labels == ["View blog", "Posts", "Media"], (path, labels)
+        assert labels == ["View blog", "Posts", "API", "Media"], (path, labels)
     context.close()
 
 

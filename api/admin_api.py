@@ -1,0 +1,364 @@
+"""The Admin API: write a blog's posts, pages and tags with a member's personal access token.
+
+On the blog's platform subdomain only (never on a custom domain), under `/api/admin/v1/`.
+Every write goes through the dashboard's services (`post_create_recorded`,
+`post_update_recorded`, `post_delete`, `tag_rename`), so plan limits, sanitising, history,
+cache invalidation and search refresh all apply, with the token's member's role.
+
+- `Idempotency-Key` on create: the same key and body within 24 hours returns the post made
+  the first time (200); the same key with another body is a 409.
+- Updates need `If-Match` with the post's `ETag` (from any read or write of it): missing
+  -> 428, stale -> 412, so a write never overwrites one it has not seen.
+"""
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Path, Query, Schema, Status
+from pydantic import AfterValidator, AwareDatetime, Field
+
+from api import selectors, services
+from api.common import Actor, AdminToken, ApiError, ErrorOut, install_error_handlers
+from blog.models import Post
+from blog.permissions import can_edit_post, can_manage_tags, can_write_pages
+from blog.selectors import tags_with_counts
+from blog.services.posts import post_delete
+from blog.services.revisions import post_create_recorded, post_update_recorded
+from blog.services.tags import tag_rename
+from shared.accounts.models import User
+from tenants.context_processors import platform
+
+MAX_LIMIT = 100
+# Ids as path parameters: anything else is a 400 (not Django's HTML 404), and never out of the
+# database's bigint range.
+PostId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _utc(value: datetime) -> datetime:
+    """Offsets PostgreSQL refuses (past +/-15:59) are fine once the time is in UTC."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("date out of range") from exc
+
+
+When = Annotated[AwareDatetime, AfterValidator(_utc)]
+_VISIBLE = r"[^\s\x00-\x1f]"  # a title has at least one visible character
+
+
+class AdminPostOut(Schema):
+    id: int
+    kind: str
+    status: str
+    slug: str
+    title: str
+    url: str
+    body: str
+    html: str
+    excerpt: str
+    tags: list[str]
+    meta_description: str
+    canonical_url: str
+    cover_image_url: str
+    author_id: int | None
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    etag: str
+
+
+class AdminPostList(Schema):
+    posts: list[AdminPostOut]
+    next_page: int | None
+
+
+class PostCreateIn(Schema):
+    kind: Literal["post", "page"] = "post"
+    title: str = Field(min_length=1, max_length=200, pattern=_VISIBLE)
+    body: str = ""
+    tags: list[str] = Field(default_factory=list, max_length=100)
+    slug: str = Field("", max_length=1000)
+    excerpt: str = ""
+    meta_description: str = Field("", max_length=1000)
+    canonical_url: str = Field("", max_length=1000)
+    cover_image_url: str = Field("", max_length=1000)
+    action: Literal["save", "publish", "schedule"] = "save"
+    publish_at: When | None = None
+
+
+class PostUpdateIn(Schema):
+    """Fields left out keep their value."""
+
+    title: str | None = Field(None, min_length=1, max_length=200, pattern=_VISIBLE)
+    body: str | None = None
+    tags: list[str] | None = Field(None, max_length=100)
+    slug: str | None = Field(None, max_length=1000)
+    excerpt: str | None = None
+    meta_description: str | None = Field(None, max_length=1000)
+    canonical_url: str | None = Field(None, max_length=1000)
+    cover_image_url: str | None = Field(None, max_length=1000)
+
+
+class ScheduleIn(Schema):
+    publish_at: When
+
+
+class TagOut(Schema):
+    name: str
+    count: int
+
+
+class TagListOut(Schema):
+    tags: list[TagOut]
+
+
+class TagRenameIn(Schema):
+    old: str = Field(min_length=1, max_length=200)
+    new: str = Field(min_length=1, max_length=200)
+
+
+class TagRenameOut(Schema):
+    changed: int
+
+
+class ListParams(Schema):
+    page: int = Field(1, ge=1, le=100_000)
+    limit: int = Field(20, ge=1, le=MAX_LIMIT)
+    kind: Literal["post", "page"] | None = None
+
+
+def post_etag(post: Post) -> str:
+    digest = hashlib.sha256(f"{post.id}:{post.updated_at.isoformat()}".encode()).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+def post_out(request: HttpRequest, post: Post) -> dict:
+    return {
+        "id": post.id,
+        "kind": post.kind,
+        "status": post.status,
+        "slug": post.slug,
+        "title": post.title,
+        "url": f"{platform(request)['reader_base']}/{post.slug}/",
+        "body": post.body,
+        "html": post.body_html,
+        "excerpt": post.excerpt,
+        "tags": post.tags,
+        "meta_description": post.meta_description,
+        "canonical_url": post.canonical_url,
+        "cover_image_url": post.cover_image_url,
+        "author_id": post.author_id,
+        "published_at": post.published_at,
+        "created_at": post.created_at,
+        "updated_at": post.updated_at,
+        "etag": post_etag(post),
+    }
+
+
+api = NinjaAPI(
+    title="Quire Admin API",
+    version="1",
+    description=__doc__,
+    urls_namespace="api-admin",
+    auth=AdminToken(),
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+_ERRORS = {400: ErrorOut, 401: ErrorOut, 402: ErrorOut, 403: ErrorOut, 429: ErrorOut}
+_ONE = {404: ErrorOut, **_ERRORS}
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return request.auth
+
+
+def _forbidden(message: str) -> ApiError:
+    return ApiError(403, "forbidden", message)
+
+
+def _post_for(request: HttpRequest, post_id: int, *, lock: bool = False) -> Post:
+    """This blog's post `post_id` (404 otherwise: ids of other blogs do not exist in this
+    schema) that the actor may edit (403)."""
+    qs = Post.objects.select_for_update() if lock else Post.objects
+    post = qs.filter(id=post_id).first()
+    if post is None:
+        raise Http404
+    actor = _actor(request)
+    if not can_edit_post(role=actor.role, user_id=actor.user_id, post=post):
+        raise _forbidden("Your role lets you edit your own posts only.")
+    if post.is_page and not can_write_pages(role=actor.role):
+        raise _forbidden("Only the blog's owner and editors edit pages.")
+    return post
+
+
+def _answer(request: HttpRequest, response: HttpResponse, post: Post) -> dict:
+    response["ETag"] = post_etag(post)
+    return post_out(request, post)
+
+
+@api.get("/posts/", response={200: AdminPostList, **_ERRORS}, operation_id="admin_posts_list")
+def posts_list(request: HttpRequest, params: Query[ListParams]):
+    """Posts and pages in every state, newest change first; an author sees their own."""
+    actor = _actor(request)
+    offset = (params.page - 1) * params.limit
+    rows = list(
+        selectors.admin_posts(
+            author_id=actor.user_id if actor.role == "author" else None,
+            kind=params.kind,
+            offset=offset,
+            limit=params.limit,
+        )
+    )
+    return {
+        "posts": [post_out(request, p) for p in rows[: params.limit]],
+        "next_page": params.page + 1 if len(rows) > params.limit else None,
+    }
+
+
+@api.post(
+    "/posts/",
+    response={200: AdminPostOut, 201: AdminPostOut, 409: ErrorOut, **_ERRORS},
+    operation_id="admin_post_create",
+)
+def post_create(request: HttpRequest, response: HttpResponse, payload: PostCreateIn):
+    """Create a post or page; `action` publishes or schedules it at once. With an
+    `Idempotency-Key` header, a retry returns the first answer's post (200)."""
+    actor = _actor(request)
+    if payload.kind == "page" and not can_write_pages(role=actor.role):
+        raise _forbidden("Only the blog's owner and editors write pages.")
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 200:
+        raise ApiError(400, "invalid", "Idempotency-Key is too long.", field="Idempotency-Key")
+    body_hash = hashlib.sha256(request.body).hexdigest()
+    with transaction.atomic():
+        if key:
+            earlier = services.idempotency_lookup(token=actor.token, key=key, body_hash=body_hash)
+            if earlier is not None:
+                post = Post.objects.filter(id=earlier).first()
+                if post is None:
+                    raise Http404
+                return Status(200, _answer(request, response, post))
+        post = post_create_recorded(
+            tenant=request.tenant,
+            author=User.objects.get(id=actor.user_id),
+            **payload.dict(),
+        )
+        if key:
+            services.idempotency_store(
+                token=actor.token, key=key, body_hash=body_hash, post_id=post.id
+            )
+    post.refresh_from_db()
+    return Status(201, _answer(request, response, post))
+
+
+@api.get("/posts/{post_id}/", response={200: AdminPostOut, **_ONE}, operation_id="admin_post_get")
+def post_get(request: HttpRequest, response: HttpResponse, post_id: PostId):
+    return _answer(request, response, _post_for(request, post_id))
+
+
+def _save(
+    request: HttpRequest, post_id: int, *, fields: dict, action: str, publish_at=None
+) -> Post:
+    """Update under a row lock after checking `If-Match` against the post's current ETag."""
+    if_match = request.headers.get("If-Match", "").strip()
+    if not if_match:
+        raise ApiError(
+            428, "precondition_required", "Send If-Match with the post's ETag.", field="If-Match"
+        )
+    with transaction.atomic():
+        post = _post_for(request, post_id, lock=True)
+        if if_match != "*" and if_match.removeprefix("W/") != post_etag(post):
+            raise ApiError(
+                412,
+                "precondition_failed",
+                "The post changed since you read it: fetch it again and reapply your change.",
+                field="If-Match",
+            )
+        current = {
+            "title": post.title,
+            "body": post.body,
+            "tags": post.tags,
+            "slug": "",
+        }
+        current.update({k: v for k, v in fields.items() if v is not None})
+        post = post_update_recorded(
+            tenant=request.tenant,
+            post=post,
+            by=User.objects.get(id=_actor(request).user_id),
+            action=action,
+            publish_at=publish_at,
+            **current,
+        )
+    post.refresh_from_db()
+    return post
+
+
+_PRECONDITIONS = {409: ErrorOut, 412: ErrorOut, 428: ErrorOut, **_ONE}
+
+
+@api.patch(
+    "/posts/{post_id}/",
+    response={200: AdminPostOut, **_PRECONDITIONS},
+    operation_id="admin_post_update",
+)
+def post_update(
+    request: HttpRequest, response: HttpResponse, post_id: PostId, payload: PostUpdateIn
+):
+    """Change some fields (needs `If-Match`); the status stays as it is."""
+    post = _save(request, post_id, fields=payload.dict(exclude_unset=True), action="save")
+    return _answer(request, response, post)
+
+
+@api.post(
+    "/posts/{post_id}/publish/",
+    response={200: AdminPostOut, **_PRECONDITIONS},
+    operation_id="admin_post_publish",
+)
+def post_publish(request: HttpRequest, response: HttpResponse, post_id: PostId):
+    return _answer(request, response, _save(request, post_id, fields={}, action="publish"))
+
+
+@api.post(
+    "/posts/{post_id}/schedule/",
+    response={200: AdminPostOut, **_PRECONDITIONS},
+    operation_id="admin_post_schedule",
+)
+def post_schedule(
+    request: HttpRequest, response: HttpResponse, post_id: PostId, payload: ScheduleIn
+):
+    post = _save(request, post_id, fields={}, action="schedule", publish_at=payload.publish_at)
+    return _answer(request, response, post)
+
+
+@api.post(
+    "/posts/{post_id}/unpublish/",
+    response={200: AdminPostOut, **_PRECONDITIONS},
+    operation_id="admin_post_unpublish",
+)
+def post_unpublish(request: HttpRequest, response: HttpResponse, post_id: PostId):
+    return _answer(request, response, _save(request, post_id, fields={}, action="unpublish"))
+
+
+@api.delete("/posts/{post_id}/", response={204: None, **_ONE}, operation_id="admin_post_delete")
+def post_remove(request: HttpRequest, post_id: PostId):
+    with transaction.atomic():
+        post_delete(post=_post_for(request, post_id, lock=True))
+    return Status(204, None)
+
+
+@api.get("/tags/", response={200: TagListOut, **_ERRORS}, operation_id="admin_tags_list")
+def tags_list(request: HttpRequest):
+    """Every tag with how many posts (any state) carry it."""
+    return {"tags": [{"name": n, "count": c} for n, c in tags_with_counts()]}
+
+
+@api.post("/tags/rename/", response={200: TagRenameOut, **_ERRORS}, operation_id="admin_tag_rename")
+def tags_rename(request: HttpRequest, payload: TagRenameIn):
+    """Rename (or merge into an existing tag) on every post; owners and editors."""
+    if not can_manage_tags(role=_actor(request).role):
+        raise _forbidden("Only the blog's owner and editors rename tags.")
+    return {"changed": tag_rename(tenant=request.tenant, old=payload.old, new=payload.new)}
