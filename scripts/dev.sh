@@ -143,6 +143,16 @@ ensure_dnsmasq() {
   command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || apt_install dnsmasq-base
 }
 
+ensure_pgbouncer() {
+  command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || apt_install pgbouncer
+}
+# Varnish with varnish-modules for xkey (surrogate-key purges): the front cache (issue 13).
+ensure_varnish() {
+  { command -v varnishd >/dev/null || [ -x /usr/sbin/varnishd ]; } &&
+    ls /usr/lib/*/varnish/vmods/libvmod_xkey.so >/dev/null 2>&1 ||
+    apt_install varnish varnish-modules
+}
+
 ensure_chromium() {
   if [ -z "${QUIRE_CHROMIUM:-}" ]; then
     command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || apt_install chromium
@@ -235,6 +245,8 @@ case $MODE in
     ensure_chromium
     ensure_caddy
     ensure_dnsmasq
+    ensure_pgbouncer
+    ensure_varnish
     take_test_slot
     export REDIS_URL
     REDIS_URL=$(redis_db $((2 + 2 * TEST_SLOT)))
