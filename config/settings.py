@@ -360,6 +360,18 @@ MIDDLEWARE.insert(
     "blog.cache.ReaderCacheMiddleware",
 )
 
+# The front cache (Varnish, or a CDN): anonymous reader pages and feeds say how long browsers
+# (max-age) and the shared cache (s-maxage) may keep them; `blog_changed()` purges a blog's
+# pages through QUIRE_PURGER (blog/purge.py: "blog.purge.purge_none", "blog.purge.purge_varnish"
+# or a CDN's purge-by-tag call). Varnish URLs: comma-separated, e.g. http://127.0.0.1:6081/.
+QUIRE_FRONT_MAX_AGE = env.int("QUIRE_FRONT_MAX_AGE", default=60)
+QUIRE_FRONT_S_MAXAGE = env.int("QUIRE_FRONT_S_MAXAGE", default=600)
+QUIRE_VARNISH_URLS = env.list("QUIRE_VARNISH_URLS", default=[])
+QUIRE_PURGER = env(
+    "QUIRE_PURGER",
+    default="blog.purge.purge_varnish" if QUIRE_VARNISH_URLS else "blog.purge.purge_none",
+)
+
 # --- logging and error reporting (issue 8) ---
 # Every line carries time, level, logger, request id and tenant (config/logging.py);
 # LOG_FORMAT=json writes one JSON object per line.
