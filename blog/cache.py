@@ -178,8 +178,9 @@ class ReaderCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self._respond(request)
-        # Nothing but `reader_page` answers may be shared: the dashboard, logins, the API.
-        if "Cache-Control" not in response:
+        # Nothing but `reader_page` answers may be shared: the dashboard, logins, the API; and
+        # never a response that sets a cookie (the session or CSRF middleware may add one).
+        if "Cache-Control" not in response or response.cookies:
             response["Cache-Control"] = PRIVATE
         return response
 
