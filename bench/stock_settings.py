@@ -5,7 +5,10 @@ request), then Django's usual middleware; a plain ListView with Paginator; no pa
 """
 
 from config.settings import *  # noqa: F403
-from config.settings import BASE_DIR, TEMPLATES
+from config.settings import BASE_DIR, DATABASES, TEMPLATES
+
+# django-tenants' own backend, without Quire's schema counting (tenants/db).
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 
 MIDDLEWARE = [
     "django_tenants.middleware.main.TenantMainMiddleware",

@@ -5,6 +5,13 @@ that blog goes stale at once. A cached page records the version it was rendered 
 served only while that is still the blog's version: the version and the page are read together
 in one round trip. Keys carry the schema name and the host. Services call `blog_changed()`
 explicitly after anything readers can see changes (posts, pages, settings, navigation).
+
+The same pages are meant for a shared front cache (Varnish, a CDN): an anonymous reader's page
+carries `Cache-Control: public, max-age=<short>, s-maxage=<longer>`, an `ETag` (its bytes) and
+`Last-Modified` (when it was rendered), answered `304` here for a conditional GET, hit or miss,
+and a surrogate key naming the blog (`xkey`, `Surrogate-Key`) that `blog_changed()` purges
+through `blog.purge`. Everything else (logged-in people, the dashboard, responses that set
+cookies) is `private, no-store`.
 """
 
 import logging
@@ -19,6 +26,10 @@ import redis
 from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, parse_http_date_safe
+
+from blog.purge import purge
 
 PAGE_SECONDS = 600
 NOT_FOUND_SECONDS = 60
@@ -27,7 +38,26 @@ logger = logging.getLogger(__name__)
 _VERSION_KEY = "quire:blog:{schema}:version"
 _PAGE_KEY = "quire:blog:{schema}:page:{digest}"
 _CACHED_STATUSES = {200, 301, 404}
-_KEPT_HEADERS = ("Content-Type", "Location", "X-Frame-Options")
+_KEPT_HEADERS = (
+    "Content-Type",
+    "Location",
+    "X-Frame-Options",
+    "Cache-Control",
+    "ETag",
+    "Last-Modified",
+    "Surrogate-Key",
+    "xkey",
+)
+PRIVATE = "private, no-store"
+
+
+def blog_key(schema: str) -> str:
+    """The surrogate key of every shareable page of a blog (what a purge names)."""
+    return f"blog-{schema}"
+
+
+def post_key(schema: str, post_id: int) -> str:
+    return f"post-{schema}-{post_id}"
 
 
 @lru_cache(maxsize=4)
@@ -64,6 +94,8 @@ def blog_changed(*, schema: str | None = None) -> None:
 
     bump()
     transaction.on_commit(bump)
+    # The front cache after commit only: purged earlier, it could fetch the old rows again.
+    transaction.on_commit(lambda: purge(keys=[blog_key(schema)]))
 
 
 @dataclass
@@ -107,7 +139,33 @@ def _lookup(request: HttpRequest) -> _Lookup | None:
     for name, value in headers.items():
         response[name] = value
     response["X-Cache"] = "hit"
-    return _Lookup(key, version, response)
+    return _Lookup(key, version, _conditional(request, response))
+
+
+def _front_headers(request: HttpRequest, response: HttpResponse) -> None:
+    """What a shared cache and a browser need to keep, revalidate and purge an anonymous
+    reader's page."""
+    schema = request.tenant.schema_name
+    s_maxage = NOT_FOUND_SECONDS if response.status_code == 404 else settings.QUIRE_FRONT_S_MAXAGE
+    max_age = min(settings.QUIRE_FRONT_MAX_AGE, s_maxage)
+    response["Cache-Control"] = f"public, max-age={max_age}, s-maxage={s_maxage}"
+    keys = [blog_key(schema)]
+    if getattr(request, "surrogate_post_id", None) is not None:
+        keys.append(post_key(schema, request.surrogate_post_id))
+    response["Surrogate-Key"] = response["xkey"] = " ".join(keys)
+    if response.status_code == 200:
+        response["ETag"] = f'"{blake2b(response.content, digest_size=12).hexdigest()}"'
+        response["Last-Modified"] = http_date()
+
+
+def _conditional(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """304 Not Modified when the reader (or the front cache) already has this page."""
+    if response.status_code != 200 or "ETag" not in response:
+        return response
+    last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
+    return get_conditional_response(
+        request, etag=response["ETag"], last_modified=last_modified, response=response
+    )
 
 
 class ReaderCacheMiddleware:
@@ -119,6 +177,14 @@ class ReaderCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self._respond(request)
+        # Nothing but `reader_page` answers may be shared: the dashboard, logins, the API; and
+        # never a response that sets a cookie (the session or CSRF middleware may add one).
+        if "Cache-Control" not in response or response.cookies:
+            response["Cache-Control"] = PRIVATE
+        return response
+
+    def _respond(self, request: HttpRequest) -> HttpResponse:
         if (
             getattr(request, "tenant", None) is not None
             and request.method in ("GET", "HEAD")
@@ -137,7 +203,9 @@ def reader_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            response["Cache-Control"] = PRIVATE
+            return response
         if hasattr(request, "reader_cache"):
             lookup = request.reader_cache
         else:  # not looked up by the middleware (e.g. a stale session cookie)
@@ -145,19 +213,23 @@ def reader_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             if lookup is not None and lookup.response is not None:
                 return lookup.response
         response = view(request, *args, **kwargs)
-        if lookup is None:
-            return response
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
-        if response.status_code in _CACHED_STATUSES and not response.cookies:
-            headers = {h: response[h] for h in _KEPT_HEADERS if h in response}
-            timeout = NOT_FOUND_SECONDS if response.status_code == 404 else PAGE_SECONDS
-            entry = (lookup.version, response.status_code, headers, response.content)
-            try:
-                _redis().set(lookup.key, pickle.dumps(entry), ex=timeout)
-            except redis.RedisError:
-                pass  # stays uncached; the reader got the page
+        shareable = response.status_code in _CACHED_STATUSES and not response.cookies
+        if not shareable or getattr(response, "streaming", False):
+            response["Cache-Control"] = PRIVATE
+            return response
+        _front_headers(request, response)
+        if lookup is None:
+            return _conditional(request, response)
+        headers = {h: response[h] for h in _KEPT_HEADERS if h in response}
+        timeout = NOT_FOUND_SECONDS if response.status_code == 404 else PAGE_SECONDS
+        entry = (lookup.version, response.status_code, headers, response.content)
+        try:
+            _redis().set(lookup.key, pickle.dumps(entry), ex=timeout)
+        except redis.RedisError:
+            pass  # stays uncached; the reader got the page
         response["X-Cache"] = "miss"
-        return response
+        return _conditional(request, response)
 
     return wrapper

@@ -160,10 +160,15 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/quire")}
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend, counting the schemas each connection visits (tenants/db/base.py).
+DATABASES["default"]["ENGINE"] = "tenants.db"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+# A connection that has visited more schemas than this is closed at the end of the request or
+# Celery task (tenants/recycling.py): each schema visited costs its PostgreSQL backend catalog
+# cache memory it never gives back (~0.2 MB per blog).
+QUIRE_DB_MAX_SCHEMAS_PER_CONNECTION = env.int("QUIRE_DB_MAX_SCHEMAS_PER_CONNECTION", default=200)
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
@@ -357,6 +362,18 @@ TENANT_EXPORT_DIR = Path(env("TENANT_EXPORT_DIR", default=str(BASE_DIR / ".local
 MIDDLEWARE.insert(
     MIDDLEWARE.index("tenants.middleware.TenantRoutingMiddleware") + 1,
     "blog.cache.ReaderCacheMiddleware",
+)
+
+# The front cache (Varnish, or a CDN): anonymous reader pages and feeds say how long browsers
+# (max-age) and the shared cache (s-maxage) may keep them; `blog_changed()` purges a blog's
+# pages through QUIRE_PURGER (blog/purge.py: "blog.purge.purge_none", "blog.purge.purge_varnish"
+# or a CDN's purge-by-tag call). Varnish URLs: comma-separated, e.g. http://127.0.0.1:6081/.
+QUIRE_FRONT_MAX_AGE = env.int("QUIRE_FRONT_MAX_AGE", default=60)
+QUIRE_FRONT_S_MAXAGE = env.int("QUIRE_FRONT_S_MAXAGE", default=600)
+QUIRE_VARNISH_URLS = env.list("QUIRE_VARNISH_URLS", default=[])
+QUIRE_PURGER = env(
+    "QUIRE_PURGER",
+    default="blog.purge.purge_varnish" if QUIRE_VARNISH_URLS else "blog.purge.purge_none",
 )
 
 # --- logging and error reporting (issue 8) ---

@@ -143,6 +143,16 @@ ensure_dnsmasq() {
   command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || apt_install dnsmasq-base
 }
 
+ensure_pgbouncer() {
+  command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || apt_install pgbouncer
+}
+# Varnish with varnish-modules for xkey (surrogate-key purges): the front cache (issue 13).
+ensure_varnish() {
+  { command -v varnishd >/dev/null || [ -x /usr/sbin/varnishd ]; } &&
+    ls /usr/lib/*/varnish/vmods/libvmod_xkey.so >/dev/null 2>&1 ||
+    apt_install varnish varnish-modules
+}
+
 ensure_chromium() {
   if [ -z "${QUIRE_CHROMIUM:-}" ]; then
     command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || apt_install chromium
@@ -210,6 +220,19 @@ case $MODE in
       export QUIRE_PUBLIC_SCHEME=${QUIRE_PUBLIC_SCHEME:-http}
       export QUIRE_PUBLIC_PORT=${QUIRE_PUBLIC_PORT:-$PORT}
     fi
+    if [ "${VARNISH:-0}" = 1 ]; then
+      # Varnish in front of the web server (make run VARNISH=1): readers use its port, and
+      # blog_changed() purges it (blog/purge.py).
+      ensure_varnish
+      export VARNISH_PORT=${VARNISH_PORT:-6081}
+      export QUIRE_VARNISH_URLS=http://127.0.0.1:$VARNISH_PORT/
+      [ "${HTTPS:-0}" = 1 ] || export QUIRE_PUBLIC_PORT=$VARNISH_PORT
+      # Outside .local/ (private): varnishd's child runs as its own user and reads it.
+      VARNISH_DIR=${TMPDIR:-/tmp}/quire-varnish-$PORT
+      mkdir -p "$VARNISH_DIR" && chmod 755 "$VARNISH_DIR"
+      sed "s/\"8000\";  # backend port/\"$PORT\";/" varnish/quire.vcl >"$VARNISH_DIR/quire.vcl"
+      chmod 644 "$VARNISH_DIR/quire.vcl"
+    fi
     write_local_env
     log "migrating the public schema and every blog"
     .venv/bin/python manage.py migrate_fleet --inline
@@ -218,14 +241,23 @@ case $MODE in
     # honcho gives each process its own PORT; the web server reads QUIRE_WEB_PORT instead.
     export QUIRE_WEB_PORT=$PORT
     procfile=Procfile
-    if [ "${HTTPS:-0}" = 1 ]; then
-      procfile=$LOCAL/Procfile.https
+    upstream=$PORT
+    if [ "${VARNISH:-0}" = 1 ]; then
+      upstream=$VARNISH_PORT
+      procfile=$LOCAL/Procfile.varnish
       { cat Procfile
-        echo "caddy: env QUIRE_UPSTREAM=127.0.0.1:$PORT CADDY_TLS=internal CADDY_HTTPS_PORT=$QUIRE_PUBLIC_PORT CADDY_HTTP_PORT=${HTTPS_HTTP_PORT:-8080} XDG_DATA_HOME=$LOCAL/caddy XDG_CONFIG_HOME=$LOCAL/caddy caddy run --config Caddyfile --adapter caddyfile"
+        echo "varnish: $(command -v varnishd || echo /usr/sbin/varnishd) -F -n $VARNISH_DIR/n -a 127.0.0.1:$VARNISH_PORT -f $VARNISH_DIR/quire.vcl -s malloc,256m -T none"
+      } >"$procfile"
+    fi
+    if [ "${HTTPS:-0}" = 1 ]; then
+      base=$procfile
+      procfile=$LOCAL/Procfile.https
+      { cat "$base"
+        echo "caddy: env QUIRE_UPSTREAM=127.0.0.1:$upstream CADDY_TLS=internal CADDY_HTTPS_PORT=$QUIRE_PUBLIC_PORT CADDY_HTTP_PORT=${HTTPS_HTTP_PORT:-8080} XDG_DATA_HOME=$LOCAL/caddy XDG_CONFIG_HOME=$LOCAL/caddy caddy run --config Caddyfile --adapter caddyfile"
       } >"$procfile"
       log "starting Caddy (https://localhost:$QUIRE_PUBLIC_PORT, its own CA: accept the warning once or trust .local/caddy/caddy/pki/authorities/local/root.crt), web, worker and beat; Ctrl-C stops everything"
     else
-      log "starting web (http://localhost:$PORT), worker and beat; Ctrl-C stops everything"
+      log "starting web (http://localhost:$QUIRE_PUBLIC_PORT), worker and beat; Ctrl-C stops everything"
     fi
     .venv/bin/honcho -f "$procfile" -d "$ROOT" start || true
     ;;
@@ -235,6 +267,8 @@ case $MODE in
     ensure_chromium
     ensure_caddy
     ensure_dnsmasq
+    ensure_pgbouncer
+    ensure_varnish
     take_test_slot
     export REDIS_URL
     REDIS_URL=$(redis_db $((2 + 2 * TEST_SLOT)))

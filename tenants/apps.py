@@ -10,6 +10,9 @@ class TenantsConfig(AppConfig):
         from tenants import admin_domains  # noqa: F401  (the staff console's domain page)
 
         checks.register(fleet_django_version_check)
+        from tenants.recycling import connect_signals
+
+        connect_signals()
 
 
 def fleet_django_version_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:

@@ -101,6 +101,7 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if moved_to is not None:
             return HttpResponsePermanentRedirect(f"/{moved_to}/")
         return _not_found(request, settings)
+    request.surrogate_post_id = post.id  # its own surrogate key, beside the blog's
     return render(request, "blog/post.html", _context(request, settings, post=post))
 
 

@@ -1,0 +1,1 @@
+"""Quire's database backend: django-tenants' PostgreSQL backend that counts schemas visited."""

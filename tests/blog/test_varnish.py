@@ -1,0 +1,144 @@
+"""Real Varnish (varnish/quire.vcl, vmod xkey) in front of the live test server (issue 13)."""
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from django.test import Client
+
+from tenants.routing import blog_host
+from tests.blog.conftest import write
+from tests.conftest import PASSWORD
+
+VCL = Path(__file__).resolve().parents[2] / "varnish" / "quire.vcl"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def varnish_in_front_of(backend_port: int):
+    folder = tempfile.mkdtemp(prefix="quire-varnish-")
+    os.chmod(folder, 0o755)  # varnishd's child runs as its own user
+    vcl = re.sub(r'"8000";  # backend port', f'"{backend_port}";', VCL.read_text())
+    assert str(backend_port) in vcl
+    vcl_path = Path(folder) / "quire.vcl"
+    vcl_path.write_text(vcl)
+    vcl_path.chmod(0o644)
+    port = free_port()
+    log = open(Path(folder) / "log", "w")  # noqa: SIM115 (closed below)
+    command = [shutil.which("varnishd") or "/usr/sbin/varnishd", "-F", "-n", f"{folder}/n"]
+    command += ["-a", f"127.0.0.1:{port}", "-f", str(vcl_path), "-s", "malloc,32m", "-T", "none"]
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                requests.request("PURGE", f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert process.poll() is None, (Path(folder) / "log").read_text()
+                assert time.monotonic() < deadline, "varnishd did not start"
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        process.wait(10)
+        log.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def varnish(live_server, settings):
+    backend_port = int(live_server.url.rsplit(":", 1)[1])
+    with varnish_in_front_of(backend_port) as url:
+        settings.QUIRE_PURGER = "blog.purge.purge_varnish"
+        settings.QUIRE_VARNISH_URLS = [url]
+        yield url
+
+
+def get(varnish: str, blog, path: str = "/", **headers) -> requests.Response:
+    return requests.get(
+        varnish.rstrip("/") + path,
+        headers={"Host": blog_host(blog.subdomain), **headers},
+        timeout=10,
+    )
+
+
+def test_pages_are_served_by_varnish_and_a_publish_purges_only_that_blog(
+    transactional_db, varnish, make_blog
+):
+    alpha, bravo = make_blog("varnisha"), make_blog("varnishb")
+    write(alpha, "Alpha first")
+    write(bravo, "Bravo first")
+    for blog in (alpha, bravo):
+        first = get(varnish, blog)
+        assert first.status_code == 200
+        assert first.headers["X-Front-Cache"] == "MISS"
+        again = get(varnish, blog)
+        assert again.headers["X-Front-Cache"] == "HIT"
+        assert "Age" in again.headers
+        assert "xkey" not in again.headers  # the keys stay in Varnish
+
+    started = time.monotonic()
+    write(alpha, "Alpha breaking news")  # commits, then purges alpha's key
+    fresh = get(varnish, alpha)
+    assert time.monotonic() - started < 1
+    assert fresh.headers["X-Front-Cache"] == "MISS"
+    assert "Alpha breaking news" in fresh.text
+    assert get(varnish, alpha).headers["X-Front-Cache"] == "HIT"
+    # Bravo's page was not purged, and never shows alpha's post.
+    other = get(varnish, bravo)
+    assert other.headers["X-Front-Cache"] == "HIT"
+    assert "Alpha" not in other.text
+
+
+def test_logged_in_readers_pass_through_and_are_never_stored(transactional_db, varnish, make_blog):
+    blog = make_blog("varnishc")
+    write(blog, "Hello")
+    client = Client(HTTP_HOST=blog_host(blog.subdomain))
+    assert client.login(email=blog.owner.email, password=PASSWORD)
+    session = client.cookies["sessionid"].value
+
+    assert get(varnish, blog).headers["X-Front-Cache"] == "MISS"
+    assert get(varnish, blog).headers["X-Front-Cache"] == "HIT"
+    for _ in range(2):
+        mine = get(varnish, blog, Cookie=f"sessionid={session}")
+        assert mine.headers["X-Front-Cache"] == "MISS"
+        assert "no-store" in mine.headers["Cache-Control"]
+        assert "/dashboard/" in mine.text  # the owner's own view, not the shared copy
+    dashboard = get(varnish, blog, "/dashboard/", Cookie=f"sessionid={session}")
+    assert dashboard.status_code == 200
+    assert dashboard.headers["X-Front-Cache"] == "MISS"
+    # An anonymous reader still gets the shared copy, without the owner's links.
+    shared = get(varnish, blog)
+    assert shared.headers["X-Front-Cache"] == "HIT"
+    assert "/dashboard/" not in shared.text
+
+
+def test_only_the_application_hosts_may_purge(transactional_db, varnish):
+    refused = requests.request("PURGE", varnish, timeout=5)
+    assert refused.status_code == 400  # from loopback: allowed, but a key is required
+    done = requests.request("PURGE", varnish, headers={"xkey-purge": "blog-t_nothing"}, timeout=5)
+    assert done.status_code == 200
+
+
+def test_compose_puts_varnish_between_caddy_and_web():
+    import yaml
+
+    compose = yaml.safe_load((VCL.parents[1] / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["caddy"]["environment"]["QUIRE_UPSTREAM"] == "varnish:6081"
+    assert "./varnish/quire.vcl:/etc/varnish/quire.vcl.in:ro" in services["varnish"]["volumes"]
+    assert compose["x-app"]["environment"]["QUIRE_VARNISH_URLS"] == "http://varnish:6081/"
