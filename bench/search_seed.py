@@ -126,12 +126,16 @@ def rebuild(mode: str) -> None:
 def saves(mode: str, count: int) -> None:
     """`count` post saves through `post_update`, each followed by its vector refresh (what the
     worker does right after): `old` refreshes as main did, `new` and `rum` as now."""
-    with tenant_context(_tenant()):
+    tenant = _tenant()
+    with tenant_context(tenant):
         posts = list(Post.objects.order_by("?")[:count])
         started = time.perf_counter()
         for post in posts:
             with transaction.atomic():
-                post_update(post=post, title=post.title, body=post.body + " edited", tags=post.tags)
+                post_update(
+                    tenant=tenant, post=post, title=post.title, body=post.body + " edited",
+                    tags=post.tags,
+                )  # fmt: skip
             if mode == "old":
                 Post.objects.filter(id=post.id).update(search_vector=_old_vector())
             else:
