@@ -159,6 +159,14 @@ def _list(request: HttpRequest, response: HttpResponse, kind: str, params: ListP
     }
 
 
+def _one(request: HttpRequest, response: HttpResponse, kind: str, slug: str):
+    post = selectors.content_post_get(kind=kind, slug=slug)
+    if post is None:
+        raise Http404
+    response["Cache-Control"] = "no-cache"
+    return post_out(request, post)
+
+
 @api.get("/posts/", response={200: PostList, **_ERRORS}, operation_id="posts_list")
 def posts_list(request: HttpRequest, response: HttpResponse, params: Query[ListParams]):
     """Published posts, newest first; `tag` is a tag's slug (as in `/tag/<slug>/`)."""
@@ -171,11 +179,7 @@ def posts_list(request: HttpRequest, response: HttpResponse, params: Query[ListP
     operation_id="post_get",
 )
 def post_get(request: HttpRequest, response: HttpResponse, slug: str):
-    post = selectors.content_post_get(kind=Post.Kind.POST, slug=slug)
-    if post is None:
-        raise Http404
-    response["Cache-Control"] = "no-cache"
-    return post_out(request, post)
+    return _one(request, response, Post.Kind.POST, slug)
 
 
 @api.get("/pages/", response={200: PostList, **_ERRORS}, operation_id="pages_list")
@@ -189,11 +193,7 @@ def pages_list(request: HttpRequest, response: HttpResponse, params: Query[ListP
     operation_id="page_get",
 )
 def page_get(request: HttpRequest, response: HttpResponse, slug: str):
-    post = selectors.content_post_get(kind=Post.Kind.PAGE, slug=slug)
-    if post is None:
-        raise Http404
-    response["Cache-Control"] = "no-cache"
-    return post_out(request, post)
+    return _one(request, response, Post.Kind.PAGE, slug)
 
 
 @api.get("/tags/", response={200: TagList, **_ERRORS}, operation_id="tags_list")
