@@ -346,7 +346,7 @@ def post_unpublish(request: HttpRequest, response: HttpResponse, post_id: PostId
 @api.delete("/posts/{post_id}/", response={204: None, **_ONE}, operation_id="admin_post_delete")
 def post_remove(request: HttpRequest, post_id: PostId):
     with transaction.atomic():
-        post_delete(post=_post_for(request, post_id, lock=True))
+        post_delete(tenant=request.tenant, post=_post_for(request, post_id, lock=True))
     return Status(204, None)
 
 
