@@ -126,6 +126,7 @@ def _content_key_ok(request: HttpRequest) -> bool:
     owner made the API public (a wrong key is refused even then: the client is misconfigured)."""
     sent = [k for k in (request.GET.get("key"), request.headers.get("X-Content-Key")) if k]
     config = services.content_api_config()
+    request.content_api_public = config.public  # shareable answers (api/cache.py)
     if not sent:
         return config.public
     return all(secrets.compare_digest(k.encode(), config.content_key.encode()) for k in sent)
