@@ -71,9 +71,12 @@ def serve(env: dict[str, str]) -> subprocess.Popen:
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
-        return response.status
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as exc:
+        raise SystemExit(f"create refused: HTTP {exc.code} {exc.read()[:500]!r}") from exc
 
 
 def creates(*, token: str, count: int) -> list[float]:
@@ -96,7 +99,8 @@ def creates(*, token: str, count: int) -> list[float]:
         times.append((time.perf_counter() - started) * 1000)
         if status != 201:
             raise SystemExit(f"create {n}: HTTP {status}")
-        progress("admin creates", n + 1, count)
+        if (n + 1) % 25 == 0 or n + 1 == count:
+            progress("admin creates", n + 1, count)
     return times
 
 

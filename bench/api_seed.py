@@ -3,6 +3,8 @@ API key and a fresh owner's token for the Admin API. Run via bench/api.py."""
 
 import json
 
+from allauth.account.models import EmailAddress
+
 from api import services as api_services
 from bench.read_seed import seed as read_seed
 from shared.accounts.models import User
@@ -19,6 +21,10 @@ def seed() -> None:
     )
     billing_services.subscription_plan_set(tenant_id=tenant.id, plan_code="business", actor=staff)
     owner = User.objects.get(email="bench@example.org")
+    # Publishing needs an owner with a confirmed address (issue 10).
+    EmailAddress.objects.update_or_create(
+        user=owner, email=owner.email, defaults={"verified": True, "primary": True}
+    )
     with tenant_context(tenant):
         key = api_services.content_api_config().content_key
         _row, token = api_services.token_create(tenant_id=tenant.id, user=owner, name="bench")
