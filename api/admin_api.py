@@ -9,12 +9,17 @@ cache invalidation and search refresh all apply, with the token's member's role.
   the first time (200); the same key with another body is a 409.
 - Updates need `If-Match` with the post's `ETag` (from any read or write of it): missing
   -> 428, stale -> 412, so a write never overwrites one it has not seen.
+- Images: `POST images/` (multipart, field `file`) stores an image with the media library's
+  service and limits (size, type from the bytes, pixels, the plan's storage) and returns its
+  URLs; the worker makes the served copies.
 """
 
 import hashlib
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Path, Query, Schema, Status
@@ -28,6 +33,8 @@ from blog.selectors import tags_with_counts
 from blog.services.posts import post_delete
 from blog.services.revisions import post_create_recorded, post_update_recorded
 from blog.services.tags import tag_rename
+from media import services as media_services
+from media.models import MediaFile
 from shared.accounts.models import User
 from tenants.context_processors import platform
 
@@ -346,7 +353,7 @@ def post_unpublish(request: HttpRequest, response: HttpResponse, post_id: PostId
 @api.delete("/posts/{post_id}/", response={204: None, **_ONE}, operation_id="admin_post_delete")
 def post_remove(request: HttpRequest, post_id: PostId):
     with transaction.atomic():
-        post_delete(post=_post_for(request, post_id, lock=True))
+        post_delete(tenant=request.tenant, post=_post_for(request, post_id, lock=True))
     return Status(204, None)
 
 
@@ -362,3 +369,97 @@ def tags_rename(request: HttpRequest, payload: TagRenameIn):
     if not can_manage_tags(role=_actor(request).role):
         raise _forbidden("Only the blog's owner and editors rename tags.")
     return {"changed": tag_rename(tenant=request.tenant, old=payload.old, new=payload.new)}
+
+
+# --- images -----------------------------------------------------------------------------------
+
+
+class ImageOut(Schema):
+    id: int
+    name: str
+    status: str  # "pending" until the worker has made the served copies, then "ready"
+    path: str  # on the blog's host, for Markdown bodies
+    url: str  # absolute, for cover_image_url
+    content_type: str
+    width: int | None
+    height: int | None
+    markdown: str
+
+
+class _SizeCap(FileUploadHandler):
+    """Stops keeping a file at MEDIA_MAX_UPLOAD_BYTES (as the dashboard's upload does): an
+    oversized upload is neither held in memory nor spooled to disk."""
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        if start + len(raw_data) > settings.MEDIA_MAX_UPLOAD_BYTES:
+            self.request.media_upload_too_large = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+_IMAGE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "A JPEG, PNG, GIF or WebP image.",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def image_out(request: HttpRequest, media: MediaFile) -> dict:
+    stem = media.name.rsplit(".", 1)[0]
+    alt = "".join(ch for ch in stem if ch not in "[]\\`*_<>").strip() or "image"
+    return {
+        "id": media.id,
+        "name": media.name,
+        "status": media.status,
+        "path": media.url,
+        "url": f"{platform(request)['reader_base']}{media.url}",
+        "content_type": media.content_type,
+        "width": media.width,
+        "height": media.height,
+        "markdown": f"![{alt}]({media.url})",
+    }
+
+
+@api.post(
+    "/images/",
+    response={201: ImageOut, 413: ErrorOut, **_ERRORS},
+    operation_id="admin_image_upload",
+    openapi_extra=_IMAGE_BODY,
+)
+def image_upload(request: HttpRequest):
+    """Upload an image (multipart/form-data, field `file`) to the blog's media library, with
+    the dashboard's checks and limits; the same bytes twice give the same image."""
+    request.upload_handlers.insert(0, _SizeCap(request))
+    upload = request.FILES.get("file")
+    if getattr(request, "media_upload_too_large", False):
+        media_services.size_check(size=None)
+    if upload is None:
+        raise ApiError(
+            400, "invalid", "Send the image as the multipart/form-data field `file`.", field="file"
+        )
+    media_services.size_check(size=upload.size)
+    media = media_services.media_store_bytes(
+        tenant=request.tenant,
+        name=upload.name or "image",
+        data=upload.read(),
+        created_by=User.objects.get(id=_actor(request).user_id),
+    )
+    return Status(201, image_out(request, media))

@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyHeader, APIKeyQuery, HttpBearer
 
 from api import services
+from api.cache import content_config
 from api.models import ApiToken
 from shared.accounts import ratelimits
 from shared.accounts.models import Membership
@@ -125,10 +126,11 @@ def _content_key_ok(request: HttpRequest) -> bool:
     """Every key sent (query and header) must be the blog's; none sent is fine only when the
     owner made the API public (a wrong key is refused even then: the client is misconfigured)."""
     sent = [k for k in (request.GET.get("key"), request.headers.get("X-Content-Key")) if k]
-    config = services.content_api_config()
+    content_key, public = content_config(request)  # cached with the blog's pages
+    request.content_api_public = public  # shareable answers (api/cache.py)
     if not sent:
-        return config.public
-    return all(secrets.compare_digest(k.encode(), config.content_key.encode()) for k in sent)
+        return public
+    return all(secrets.compare_digest(k.encode(), content_key.encode()) for k in sent)
 
 
 class ContentKeyQuery(APIKeyQuery):

@@ -1,9 +1,10 @@
 """The Content API: a blog's published posts, pages, tags and settings, read-only, as JSON.
 
 On the blog's host (and its custom domain) under `/api/content/v1/`; the blog's content key
-(`?key=` or `X-Content-Key`) unless the owner made it public. Answers carry
-`Cache-Control: no-cache`: clients and proxies revalidate every time, so a change is never
-hidden behind a stale copy.
+(`?key=` or `X-Content-Key`) unless the owner made it public. Answers are cached with the
+blog's reader pages and retired with them when anything changes; they carry an `ETag`
+(send `If-None-Match` for a 304) and `Cache-Control: private, no-cache` (key-protected: keep
+and revalidate) or, when the API is public, `public` with `s-maxage` like reader pages.
 """
 
 from datetime import datetime
@@ -14,6 +15,7 @@ from ninja import NinjaAPI, Query, Schema
 from pydantic import Field
 
 from api import selectors
+from api.cache import content_cached
 from api.common import ContentKeyHeader, ContentKeyQuery, ErrorOut, install_error_handlers
 from blog import selectors as blog_selectors
 from blog.models import Post, tag_slug
@@ -133,6 +135,11 @@ install_error_handlers(api)
 _ERRORS = {400: ErrorOut, 401: ErrorOut, 429: ErrorOut}
 
 
+def _cached(request: HttpRequest, schema: type[Schema], build) -> HttpResponse:
+    """After the key check (ninja's auth ran): from the blog's cache, or built and stored."""
+    return content_cached(request, api=api, schema=schema, build=build)
+
+
 def _page_link(request: HttpRequest, params: ListParams, page: int) -> str:
     query = {"page": page, "limit": params.limit}
     if params.tag:
@@ -142,12 +149,11 @@ def _page_link(request: HttpRequest, params: ListParams, page: int) -> str:
     return f"{base_url(request)}{request.path}?{urlencode(query)}"
 
 
-def _list(request: HttpRequest, response: HttpResponse, kind: str, params: ListParams) -> dict:
+def _list(request: HttpRequest, kind: str, params: ListParams) -> dict:
     offset = (params.page - 1) * params.limit
     posts, has_next = selectors.content_posts(
         kind=kind, offset=offset, limit=params.limit, tag=params.tag
     )
-    response["Cache-Control"] = "no-cache"
     return {
         "posts": [post_out(request, p) for p in posts],
         "meta": {
@@ -159,18 +165,17 @@ def _list(request: HttpRequest, response: HttpResponse, kind: str, params: ListP
     }
 
 
-def _one(request: HttpRequest, response: HttpResponse, kind: str, slug: str):
+def _one(request: HttpRequest, kind: str, slug: str) -> dict:
     post = selectors.content_post_get(kind=kind, slug=slug)
     if post is None:
         raise Http404
-    response["Cache-Control"] = "no-cache"
     return post_out(request, post)
 
 
 @api.get("/posts/", response={200: PostList, **_ERRORS}, operation_id="posts_list")
-def posts_list(request: HttpRequest, response: HttpResponse, params: Query[ListParams]):
+def posts_list(request: HttpRequest, params: Query[ListParams]):
     """Published posts, newest first; `tag` is a tag's slug (as in `/tag/<slug>/`)."""
-    return _list(request, response, Post.Kind.POST, params)
+    return _cached(request, PostList, lambda: _list(request, Post.Kind.POST, params))
 
 
 @api.get(
@@ -178,13 +183,13 @@ def posts_list(request: HttpRequest, response: HttpResponse, params: Query[ListP
     response={200: PostOut, 404: ErrorOut, **_ERRORS},
     operation_id="post_get",
 )
-def post_get(request: HttpRequest, response: HttpResponse, slug: str):
-    return _one(request, response, Post.Kind.POST, slug)
+def post_get(request: HttpRequest, slug: str):
+    return _cached(request, PostOut, lambda: _one(request, Post.Kind.POST, slug))
 
 
 @api.get("/pages/", response={200: PostList, **_ERRORS}, operation_id="pages_list")
-def pages_list(request: HttpRequest, response: HttpResponse, params: Query[ListParams]):
-    return _list(request, response, Post.Kind.PAGE, params)
+def pages_list(request: HttpRequest, params: Query[ListParams]):
+    return _cached(request, PostList, lambda: _list(request, Post.Kind.PAGE, params))
 
 
 @api.get(
@@ -192,21 +197,27 @@ def pages_list(request: HttpRequest, response: HttpResponse, params: Query[ListP
     response={200: PostOut, 404: ErrorOut, **_ERRORS},
     operation_id="page_get",
 )
-def page_get(request: HttpRequest, response: HttpResponse, slug: str):
-    return _one(request, response, Post.Kind.PAGE, slug)
+def page_get(request: HttpRequest, slug: str):
+    return _cached(request, PostOut, lambda: _one(request, Post.Kind.PAGE, slug))
 
 
 @api.get("/tags/", response={200: TagList, **_ERRORS}, operation_id="tags_list")
-def tags_list(request: HttpRequest, response: HttpResponse):
+def tags_list(request: HttpRequest):
     """Tags of published posts, with how many published posts carry each."""
-    response["Cache-Control"] = "no-cache"
-    counts = selectors.published_tag_counts()
-    return {"tags": [{**tag_out(request, name), "count": n} for name, n in counts]}
+
+    def build() -> dict:
+        counts = selectors.published_tag_counts()
+        return {"tags": [{**tag_out(request, name), "count": n} for name, n in counts]}
+
+    return _cached(request, TagList, build)
 
 
 @api.get("/settings/", response={200: SettingsOut, **_ERRORS}, operation_id="settings_get")
-def settings_get(request: HttpRequest, response: HttpResponse):
-    response["Cache-Control"] = "no-cache"
+def settings_get(request: HttpRequest):
+    return _cached(request, SettingsOut, lambda: _settings(request))
+
+
+def _settings(request: HttpRequest) -> dict:
     s = blog_selectors.blog_settings_get()
     return {
         "title": s.title or request.tenant.name,

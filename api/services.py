@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from api.models import ApiToken, ContentApiConfig, IdempotencyRecord
+from blog.cache import blog_changed
 from shared.accounts.models import User
 from shared.billing import services as billing_services
 from shared.errors import ApplicationError, Conflict
@@ -84,6 +85,7 @@ def content_key_rotate() -> ContentApiConfig:
     config = content_api_config()
     config.content_key = secrets.token_hex(16)
     config.save(update_fields=["content_key", "updated_at"])
+    blog_changed()  # cached answers repeat the old key in their links (api/cache.py)
     return config
 
 
@@ -91,6 +93,7 @@ def content_api_public_set(*, public: bool) -> ContentApiConfig:
     config = content_api_config()
     config.public = public
     config.save(update_fields=["public", "updated_at"])
+    blog_changed()  # a front cache may hold public answers: purged (api/cache.py)
     return config
 
 

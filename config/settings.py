@@ -92,6 +92,7 @@ SHARED_APPS = [
     "allauth",
     "allauth.account",
     "ninja",  # the API's OpenAPI docs page and its static files (api/)
+    "webhooks",  # outgoing webhooks: endpoints and deliveries of every blog (public schema)
 ]
 # Every table here is multiplied by the number of blogs: keep it lean.
 TENANT_APPS = [
@@ -425,6 +426,29 @@ QUIRE_IMPORT_MAX_BYTES = env.int("QUIRE_IMPORT_MAX_BYTES", default=100 * 1024 * 
 # the exact addresses listed here (only tests list one: 127.0.0.1, their local server).
 QUIRE_IMPORT_FETCH_TIMEOUT = env.float("QUIRE_IMPORT_FETCH_TIMEOUT", default=15.0)
 QUIRE_IMPORT_FETCH_ALLOW_ADDRESSES: list[str] = []
+# --- outgoing webhooks (issue 12; webhooks/) ---
+# Seconds before each retry of a failed delivery (default: 1 min, 5 min, 30 min, 2 h, 6 h,
+# 12 h: 7 attempts within about 21 hours); then the delivery is marked failed. Retries due
+# within QUIRE_WEBHOOK_COUNTDOWN_MAX seconds are queued with a countdown, later ones by the
+# every-minute sweep.
+QUIRE_WEBHOOK_RETRY_SECONDS = env.list(
+    "QUIRE_WEBHOOK_RETRY_SECONDS", cast=float, default=[60, 300, 1800, 7200, 21600, 43200]
+)
+QUIRE_WEBHOOK_COUNTDOWN_MAX = env.float("QUIRE_WEBHOOK_COUNTDOWN_MAX", default=300.0)
+QUIRE_WEBHOOK_TIMEOUT = env.float("QUIRE_WEBHOOK_TIMEOUT", default=10.0)
+# An endpoint whose deliveries all failed for this many days is disabled (the owner sees why).
+QUIRE_WEBHOOK_DISABLE_AFTER_DAYS = env.int("QUIRE_WEBHOOK_DISABLE_AFTER_DAYS", default=3)
+QUIRE_WEBHOOK_LOG_DAYS = env.int("QUIRE_WEBHOOK_LOG_DAYS", default=30)
+# Webhooks are never sent to private, loopback, link-local, multicast or reserved addresses.
+# Only the test settings allow loopback (their receiver listens there); no environment
+# variable can.
+QUIRE_WEBHOOK_ALLOW_LOOPBACK = False
+CELERY_TASK_ROUTES["tasks.webhooks.*"] = {"queue": "webhooks"}
+CELERY_BEAT_SCHEDULE["webhook-deliveries-sweep"] = {
+    "task": "tasks.webhooks.webhook_deliveries_sweep",
+    "schedule": crontab(),  # every minute
+}
+
 # How long an export's emailed download link works.
 QUIRE_EXPORT_LINK_SECONDS = env.int("QUIRE_EXPORT_LINK_SECONDS", default=7 * 24 * 3600)
 

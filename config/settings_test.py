@@ -22,3 +22,9 @@ from config.settings import BASE_DIR, STORAGES  # noqa: E402
 MEDIA_ROOT = BASE_DIR / ".local" / f"test-media-{_test_name or 'default'}"
 if STORAGES["media"]["BACKEND"].endswith("FileSystemStorage"):
     STORAGES["media"]["OPTIONS"]["location"] = MEDIA_ROOT
+
+# Webhook tests run their receiver on loopback and want retries within a second (the
+# production schedule is checked by its own test).
+QUIRE_WEBHOOK_ALLOW_LOOPBACK = True
+QUIRE_WEBHOOK_RETRY_SECONDS = [0.5, 0.5]
+QUIRE_WEBHOOK_TIMEOUT = 3.0

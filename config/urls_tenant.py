@@ -15,6 +15,7 @@ urlpatterns = [
     path("dashboard/api/", api_views.api_page, name="api_dashboard"),
     path("dashboard/api/tokens/<int:pk>/revoke/", api_views.token_revoke, name="api_token_revoke"),
     path("dashboard/api/content/", api_views.content_settings, name="api_content_settings"),
+    path("dashboard/api/webhooks/", include("webhooks.urls")),
     path("accounts/handoff/", account_views.handoff, name="handoff"),
     path("accounts/signup/", account_views.signup_on_root),
     path("accounts/time-zone/", account_views.time_zone, name="account_time_zone"),

@@ -3,7 +3,17 @@
 Every module here is imported by the worker (config/celery.py: `imports = ("tasks",)`).
 """
 
-from tasks import billing, domains, imports, media, migrations, provisioning, publishing, search
+from tasks import (
+    billing,
+    domains,
+    imports,
+    media,
+    migrations,
+    provisioning,
+    publishing,
+    search,
+    webhooks,
+)
 
 __all__ = [
     "billing",
@@ -14,4 +24,5 @@ __all__ = [
     "provisioning",
     "publishing",
     "search",
+    "webhooks",
 ]

@@ -36,7 +36,7 @@ def publish_due_batch(schema_names: list[str]) -> int:
             if not tenant_services.publish_schedule_lock(tenant_id=tenant.id):
                 continue  # another run got here first and found nothing left
             with tenant_context(tenant):
-                published += blog_services.post_publish_due(now=now)
+                published += blog_services.post_publish_due(tenant_id=tenant.id, now=now)
                 next_due = blog_selectors.next_scheduled_at()
             tenant_services.publish_schedule_set(tenant_id=tenant.id, next_due_at=next_due)
     if published:

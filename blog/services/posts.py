@@ -18,6 +18,7 @@ from shared.billing import services as billing_services
 from shared.errors import ApplicationError
 from tenants import services as tenant_services
 from tenants.models import Tenant
+from webhooks import services as webhook_services
 
 MAX_TITLE_LENGTH = 200
 MAX_META_DESCRIPTION = 300
@@ -253,7 +254,16 @@ def post_create(
         _note_schedule(post, tenant_id=tenant.id)
         _queue_search_refresh(post.id, tenant=tenant)
         blog_changed()
+        if post.is_published:
+            webhook_services.post_event_emit(tenant_id=tenant.id, event="post.published", post=post)
     return post
+
+
+def _post_event(*, was_published: bool, is_published: bool) -> str | None:
+    """The webhook event of a save: going live, a live post changed, or taken down."""
+    if is_published:
+        return "post.updated" if was_published else "post.published"
+    return "post.unpublished" if was_published else None
 
 
 def post_update(
@@ -311,23 +321,34 @@ def post_update(
         _note_schedule(post, tenant_id=tenant.id)
         _queue_search_refresh(post.id, tenant=tenant)
         blog_changed()
+        event = _post_event(was_published=was_published, is_published=post.is_published)
+        if event:
+            webhook_services.post_event_emit(tenant_id=tenant.id, event=event, post=post)
     return post
 
 
-def post_delete(*, post: Post) -> None:
-    post.delete()
-    blog_changed()
+def post_delete(*, tenant: Tenant, post: Post) -> None:
+    with transaction.atomic():
+        webhook_services.post_event_emit(tenant_id=tenant.id, event="post.deleted", post=post)
+        post.delete()
+        blog_changed()
 
 
-def post_publish_due(*, now: datetime) -> int:
+def post_publish_due(*, tenant_id: int, now: datetime) -> int:
     """Publish every scheduled post of the current schema that is due; returns how many.
 
     Idempotent: a second run finds nothing left to do. Called by the periodic task.
     """
     with transaction.atomic():
-        done = Post.objects.filter(status=Post.Status.SCHEDULED, published_at__lte=now).update(
-            status=Post.Status.PUBLISHED
+        due = list(
+            Post.objects.select_for_update()
+            .filter(status=Post.Status.SCHEDULED, published_at__lte=now)
+            .defer("body", "body_html", "search_vector", "title_vector")
         )
+        done = Post.objects.filter(id__in=[p.id for p in due]).update(status=Post.Status.PUBLISHED)
         if done:
             blog_changed()
+        for post in due:
+            post.status = Post.Status.PUBLISHED
+            webhook_services.post_event_emit(tenant_id=tenant_id, event="post.published", post=post)
     return done

@@ -207,7 +207,7 @@ def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_edit_post(role=request.role, user_id=request.user.id, post=post):
         return _forbidden(request, "You can only delete your own posts.")
     if request.method == "POST":
-        services.post_delete(post=post)
+        services.post_delete(tenant=request.tenant, post=post)
         return redirect("dashboard")
     return render(request, "blog/dashboard/delete.html", {"post": post})
 

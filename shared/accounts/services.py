@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from shared.accounts import signals
 from shared.accounts.models import HandoffToken, Invitation, Membership, User
 from shared.billing import services as billing_services
 from shared.billing.exceptions import LimitReached
@@ -79,7 +80,21 @@ def publishing_allowed_check(*, tenant_id: int) -> None:
 
 
 def membership_create(*, user: User, tenant_id: int, role: str) -> Membership:
-    return Membership.objects.create(user=user, tenant_id=tenant_id, role=role)
+    with transaction.atomic():
+        membership = Membership.objects.create(user=user, tenant_id=tenant_id, role=role)
+        _member_signal(signals.member_added, membership, user=user)
+    return membership
+
+
+def _member_signal(signal, membership: Membership, *, user: User) -> None:
+    """Tell the apps above (webhooks) about a membership change, inside its transaction."""
+    signal.send(
+        sender=Membership,
+        tenant_id=membership.tenant_id,
+        user_id=user.id,
+        email=user.email,
+        role=membership.role,
+    )
 
 
 def user_sessions_end(*, user: User) -> None:
@@ -226,9 +241,11 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         )
         if claimed != 1:
             raise InvitationInvalid("This invitation was already used.")
-        membership, _ = Membership.objects.get_or_create(
+        membership, created = Membership.objects.get_or_create(
             user=user, tenant_id=invitation.tenant_id, defaults={"role": invitation.role}
         )
+        if created:
+            _member_signal(signals.member_added, membership, user=user)
     return membership
 
 
@@ -283,7 +300,9 @@ def membership_remove(*, membership_id: int, tenant_id: int) -> None:
         raise InvitationInvalid("No such member.")
     if _last_owner(membership):
         raise InvitationInvalid("A blog needs an owner: make someone else owner first.")
-    membership.delete()
+    with transaction.atomic():
+        _member_signal(signals.member_removed, membership, user=membership.user)
+        membership.delete()
 
 
 # --- account deletion ----------------------------------------------------------------------
@@ -335,5 +354,7 @@ def user_delete(*, user: User) -> None:
             lifecycle.tenant_soft_delete(
                 tenant=tenant, actor=user, reason="Its only member deleted their Quire account."
             )
+        for membership in Membership.objects.filter(user=user, tenant__in=plan["left"]):
+            _member_signal(signals.member_removed, membership, user=user)
         user_sessions_end(user=user)
         user.delete()

@@ -20,7 +20,7 @@ def test_posts_list_published_only_with_absolute_urls_and_iso_dates(tenant):
     key = content_key(tenant)
     response = host_client(tenant).get(f"{BASE}/posts/", {"key": key})
     assert response.status_code == 200, response.content
-    assert response["Cache-Control"] == "no-cache"
+    assert response["Cache-Control"] == "private, no-cache"
     data = response.json()
     assert [p["title"] for p in data["posts"]] == ["Live one"]
     post = data["posts"][0]

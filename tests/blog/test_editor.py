@@ -38,9 +38,11 @@ def test_scheduling_in_the_future_then_publish_due(tenant, owner_client):
     assert b"Later" not in reader.get("/archive/").content
     with tenant_context(tenant):
         assert selectors.next_scheduled_at() == post.published_at
-        assert services.post_publish_due(now=timezone.now()) == 0
-        assert services.post_publish_due(now=when + timedelta(minutes=1)) == 1
-        assert services.post_publish_due(now=when + timedelta(minutes=1)) == 0  # idempotent
+        assert services.post_publish_due(tenant_id=tenant.id, now=timezone.now()) == 0
+        assert services.post_publish_due(tenant_id=tenant.id, now=when + timedelta(minutes=1)) == 1
+        assert (
+            services.post_publish_due(tenant_id=tenant.id, now=when + timedelta(minutes=1)) == 0
+        )  # idempotent
         assert selectors.next_scheduled_at() is None
     assert reader.get("/later/").status_code == 200  # cache invalidated by the service
 

@@ -16,7 +16,7 @@ from config.celery import app
 ROOT = Path(__file__).resolve().parents[2]
 # Not `domains`: the session worker knows no test DNS server, so domain checks are run only by
 # the workers the domain tests start themselves (tests/tasks/test_domain_tasks.py).
-ALL_QUEUES = "default,search,migrations,provisioning,media,imports"
+ALL_QUEUES = "default,search,migrations,provisioning,media,imports,webhooks"
 
 
 def _database_url() -> str:

@@ -1,0 +1,180 @@
+"""Sending one webhook request without letting the URL's owner aim our worker at our own
+network (SSRF), and signing it.
+
+- http or https only, no user name or password in the URL;
+- the host is resolved at delivery time and *every* address it resolves to must be public
+  (`blog.imports.fetch.address_allowed`: not private, loopback, link-local, multicast,
+  reserved, unspecified, CGNAT or IPv4-mapped private); the connection is made to that
+  checked address (TLS still verifies the host name), so a DNS answer that changes between
+  the check and the connection (rebinding) cannot reach a private address. Loopback is
+  allowed only with `QUIRE_WEBHOOK_ALLOW_LOOPBACK`, which only the test settings set;
+- redirects are not followed (a 3xx is a failed attempt);
+- one timeout per socket operation and one for the whole attempt; at most
+  `RESPONSE_CAP` bytes of the answer are read, the first `RESPONSE_KEPT` are kept for the log.
+
+Signature (see docs/webhooks.md): `Quire-Signature: t=<unix seconds>,v1=<hex>` where hex is
+HMAC-SHA256(endpoint secret, f"{t}.{body}").
+"""
+
+import hashlib
+import hmac
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from blog.imports.fetch import address_allowed
+
+RESPONSE_CAP = 64 * 1024
+RESPONSE_KEPT = 1024
+USER_AGENT = "Quire-Webhooks/1"
+
+
+class DeliveryRefused(Exception):
+    """The request was not sent; the message says why (shown in the delivery log)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int | None  # the HTTP status, None when no answer came
+    body: str  # the first RESPONSE_KEPT bytes of the answer, decoded
+    duration_ms: int
+    error: str  # empty on a 2xx
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+def signature_header(*, secret: str, body: bytes, timestamp: int) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def _allowed(ip: str) -> bool:
+    if address_allowed(ip):
+        return True
+    if settings.QUIRE_WEBHOOK_ALLOW_LOOPBACK:  # tests only: their receiver listens on loopback
+        return ipaddress.ip_address(ip.split("%", 1)[0]).is_loopback
+    return False
+
+
+def url_check(url: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, path) of a URL a webhook may be sent to, by its form alone.
+    Raises DeliveryRefused. Also used when an endpoint is registered; addresses are checked
+    at every delivery."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DeliveryRefused("Use an http:// or https:// address.")
+    if parts.username or parts.password:
+        raise DeliveryRefused("Leave the user name and password out of the address.")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise DeliveryRefused("The address has a bad port.") from exc
+    host = parts.hostname
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    if literal is not None and not _allowed(str(literal)):
+        raise DeliveryRefused(f"{host} is a private or local address: webhooks are not sent there.")
+    if host == "localhost" or host.endswith(".localhost"):
+        if not settings.QUIRE_WEBHOOK_ALLOW_LOOPBACK:
+            raise DeliveryRefused(f"{host} is a local address: webhooks are not sent there.")
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return parts.scheme, host, port, path
+
+
+def _resolve(host: str, port: int) -> str:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise DeliveryRefused(f"The host {host} could not be resolved.") from exc
+    addresses = [info[4][0] for info in infos]
+    if not addresses:
+        raise DeliveryRefused(f"The host {host} could not be resolved.")
+    for ip in addresses:
+        if not _allowed(ip):
+            raise DeliveryRefused(
+                f"{host} resolves to a private or local address ({ip}): not sent."
+            )
+    return addresses[0]
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, *, ip: str, timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self._ip = ip
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._ip, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, *, ip: str, timeout: float):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._ip = ip
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._ip, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def _read_capped(response: http.client.HTTPResponse, deadline: float) -> bytes:
+    chunks, size = [], 0
+    while size < RESPONSE_CAP and time.monotonic() < deadline:
+        chunk = response.read1(min(16 * 1024, RESPONSE_CAP - size))  # one recv each
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def webhook_send(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outcome:
+    """POST `body` to `url` under the rules above; never raises for the network's reasons."""
+    started = time.monotonic()
+
+    def outcome(status: int | None, text: bytes, error: str) -> Outcome:
+        ms = int((time.monotonic() - started) * 1000)
+        kept = text[:RESPONSE_KEPT].decode("utf-8", errors="replace")
+        return Outcome(status=status, body=kept, duration_ms=ms, error=error)
+
+    try:
+        scheme, host, port, path = url_check(url)
+        ip = _resolve(host, port)
+    except DeliveryRefused as exc:
+        return outcome(None, b"", str(exc))
+    deadline = started + timeout
+    kind = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
+    conn = kind(host, port, ip=ip, timeout=timeout)
+    try:
+        conn.request(
+            "POST",
+            path,
+            body=body,
+            headers={"User-Agent": USER_AGENT, "Content-Type": "application/json", **headers},
+        )
+        response = conn.getresponse()
+        text = _read_capped(response, deadline)
+        status = response.status
+        if 300 <= status < 400:
+            where = response.getheader("Location", "")
+            return outcome(
+                status, text, f"Answered {status} (redirect to {where[:100]}): not followed."
+            )
+        if not 200 <= status < 300:
+            return outcome(status, text, f"Answered {status}.")
+        return outcome(status, text, "")
+    except TimeoutError:
+        return outcome(None, b"", f"No answer within {timeout:g} s.")
+    except (OSError, http.client.HTTPException) as exc:
+        return outcome(None, b"", f"The request failed ({exc.__class__.__name__}: {exc})"[:300])
+    finally:
+        conn.close()

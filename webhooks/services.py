@@ -1,0 +1,332 @@
+"""Writes for outgoing webhooks: endpoints, events, delivery attempts.
+
+Events are emitted by the services that change what they describe (the post services in
+`blog/services/posts.py`, which the dashboard and the Admin API both call; membership
+changes through `receivers.py`). `webhook_event_emit` runs inside the caller's transaction:
+the delivery rows are written in it (public schema, same connection) and their tasks are
+queued after commit, so a rolled-back save sends nothing. With no endpoint for the event it
+costs one indexed query.
+"""
+
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from shared.accounts.models import User
+from shared.billing import services as billing_services
+from shared.billing.exceptions import LimitReached
+from shared.errors import ApplicationError
+from tenants.models import Tenant
+from tenants.selectors import tenant_reader_url
+from webhooks.delivery import DeliveryRefused, signature_header, url_check, webhook_send
+from webhooks.models import EVENTS, PING, WebhookDelivery, WebhookEndpoint
+
+if TYPE_CHECKING:
+    from blog.models import Post
+
+logger = logging.getLogger(__name__)
+
+MAX_ENDPOINTS = 10
+SECRET_PREFIX = "whsec_"
+
+
+class WebhookInvalid(ApplicationError):
+    pass
+
+
+def retry_schedule() -> list[float]:
+    """Seconds to wait before each retry; the attempt after the last one fails for good."""
+    return list(settings.QUIRE_WEBHOOK_RETRY_SECONDS)
+
+
+# --- endpoints --------------------------------------------------------------------------------
+
+
+def endpoint_create(
+    *, tenant_id: int, user: User, url: str, events: list[str], description: str = ""
+) -> tuple[WebhookEndpoint, str]:
+    """Register `url` for `events`: (row, its signing secret, shown once). Needs the plan's
+    API feature; private and local addresses are refused (checked again at each delivery)."""
+    billing_services.limits_check_feature(tenant_id=tenant_id, feature="api_access")
+    url = url.strip()
+    if not url:
+        raise WebhookInvalid("Give the address to send events to.", extra={"field": "url"})
+    if len(url) > 500:
+        raise WebhookInvalid("The address is too long (500 characters at most).")
+    try:
+        url_check(url)
+    except DeliveryRefused as exc:
+        raise WebhookInvalid(str(exc), extra={"field": "url"}) from exc
+    chosen = [e for e in EVENTS if e in set(events)]
+    if not chosen or len(chosen) != len(set(events)):
+        raise WebhookInvalid("Choose at least one of the events listed.", extra={"field": "events"})
+    if WebhookEndpoint.objects.filter(tenant_id=tenant_id).count() >= MAX_ENDPOINTS:
+        raise WebhookInvalid(f"A blog can have {MAX_ENDPOINTS} webhooks: delete one first.")
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    endpoint = WebhookEndpoint.objects.create(
+        tenant_id=tenant_id,
+        url=url,
+        events=chosen,
+        description=" ".join(description.split())[:200],
+        secret=secret,
+        created_by=user,
+    )
+    return endpoint, secret
+
+
+def _endpoint(*, tenant_id: int, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = WebhookEndpoint.objects.filter(tenant_id=tenant_id, id=endpoint_id).first()
+    if endpoint is None:
+        raise WebhookInvalid("No such webhook.")
+    return endpoint
+
+
+def endpoint_delete(*, tenant_id: int, endpoint_id: int) -> None:
+    """Its deliveries go with it (queued ones find nothing and stop)."""
+    _endpoint(tenant_id=tenant_id, endpoint_id=endpoint_id).delete()
+
+
+def endpoint_enable(*, tenant_id: int, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = _endpoint(tenant_id=tenant_id, endpoint_id=endpoint_id)
+    endpoint.disabled_at, endpoint.disabled_reason, endpoint.failing_since = None, "", None
+    endpoint.save(update_fields=["disabled_at", "disabled_reason", "failing_since"])
+    return endpoint
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+def _envelope(*, tenant: Tenant, event: str, data: dict) -> dict:
+    return {
+        "event": event,
+        "created_at": timezone.now().isoformat(),
+        "blog": {
+            "id": tenant.id,
+            "subdomain": tenant.subdomain,
+            "url": tenant_reader_url(tenant=tenant),
+        },
+        "data": data,
+    }
+
+
+def _deliveries_make(
+    *, endpoints: list[WebhookEndpoint], tenant: Tenant, event: str, data: dict
+) -> list[WebhookDelivery]:
+    from tasks import webhooks as webhook_tasks
+    from tasks.queue import enqueue_on_commit
+
+    now = timezone.now()
+    made = []
+    for endpoint in endpoints:
+        delivery = WebhookDelivery(endpoint=endpoint, event=event, next_attempt_at=now)
+        delivery.payload = {
+            "id": str(delivery.uuid),
+            **_envelope(tenant=tenant, event=event, data=data),
+        }
+        made.append(delivery)
+    WebhookDelivery.objects.bulk_create(made)
+    for delivery in made:
+        enqueue_on_commit(webhook_tasks.webhook_deliver, delivery.id)
+    return made
+
+
+def webhook_event_emit(*, tenant_id: int, event: str, data: dict | Callable[[Tenant], dict]) -> int:
+    """Queue `event` to every enabled endpoint of the blog that asked for it; returns how many.
+    `data` may be a function of the blog, called only when someone listens. A plan without
+    the API sends nothing (a downgrade stops deliveries; endpoints are kept)."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown webhook event {event!r}")
+    endpoints = list(
+        WebhookEndpoint.objects.filter(
+            tenant_id=tenant_id, disabled_at__isnull=True, events__contains=[event]
+        )
+    )
+    if not endpoints:
+        return 0
+    try:
+        billing_services.limits_check_feature(tenant_id=tenant_id, feature="api_access")
+    except LimitReached:
+        return 0
+    tenant = Tenant.objects.get(id=tenant_id)
+    payload = data(tenant) if callable(data) else data
+    with transaction.atomic():
+        return len(_deliveries_make(endpoints=endpoints, tenant=tenant, event=event, data=payload))
+
+
+def post_event_emit(*, tenant_id: int, event: str, post: "Post") -> int:
+    """`post.published` / `updated` / `unpublished` / `deleted` for `post` as it is now: the
+    post as the Content API names it, without its body (fetch
+    `/api/content/v1/posts/slug/<slug>/` for that)."""
+    fields = {
+        "id": post.id,
+        "kind": post.kind,
+        "status": post.status,
+        "slug": post.slug,
+        "title": post.title,
+        "excerpt": post.excerpt,
+        "tags": list(post.tags),
+        "author_id": post.author_id,
+        "published_at": post.published_at.isoformat() if post.published_at else None,
+        "updated_at": post.updated_at.isoformat() if post.updated_at else None,
+    }
+
+    def data(tenant: Tenant) -> dict:
+        url = tenant_reader_url(tenant=tenant, path=f"/{post.slug}/")
+        return {"post": {**fields, "url": url}}
+
+    return webhook_event_emit(tenant_id=tenant_id, event=event, data=data)
+
+
+def webhook_ping(*, tenant_id: int, endpoint_id: int) -> WebhookDelivery:
+    """The dashboard's "send test": a `ping` delivery to this endpoint, even when disabled."""
+    billing_services.limits_check_feature(tenant_id=tenant_id, feature="api_access")
+    endpoint = _endpoint(tenant_id=tenant_id, endpoint_id=endpoint_id)
+    tenant = Tenant.objects.get(id=tenant_id)
+    data = {"endpoint": {"id": endpoint.id, "url": endpoint.url, "events": endpoint.events}}
+    with transaction.atomic():
+        return _deliveries_make(endpoints=[endpoint], tenant=tenant, event=PING, data=data)[0]
+
+
+# --- attempts ---------------------------------------------------------------------------------
+
+
+def _claim(*, delivery_id: int, now: datetime) -> WebhookDelivery | None:
+    """Take a due delivery for one attempt: its next attempt is pushed past the attempt's
+    timeout, so a duplicate task finds it not due, and a worker that dies mid-attempt is
+    retried by the sweep once that time passes."""
+    lease = timedelta(seconds=settings.QUIRE_WEBHOOK_TIMEOUT + 60)
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("endpoint")
+            .filter(
+                id=delivery_id,
+                status=WebhookDelivery.Status.PENDING,
+                next_attempt_at__lte=now,
+            )
+            .first()
+        )
+        if delivery is None:
+            return None
+        delivery.next_attempt_at = now + lease
+        delivery.save(update_fields=["next_attempt_at"])
+    return delivery
+
+
+def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
+    """Send a due delivery once and record the outcome: delivered; pending with the next
+    retry time (`QUIRE_WEBHOOK_RETRY_SECONDS`); or failed after the last retry. Returns None
+    when there is nothing to do (already delivered, not due, taken by another worker), so
+    running a task twice never sends twice while the first is in progress."""
+    now = timezone.now()
+    delivery = _claim(delivery_id=delivery_id, now=now)
+    if delivery is None:
+        return None
+    endpoint = delivery.endpoint
+    body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
+    headers = {
+        "Quire-Event": delivery.event,
+        "Quire-Delivery": str(delivery.uuid),
+        "Quire-Signature": signature_header(
+            secret=endpoint.secret, body=body, timestamp=int(now.timestamp())
+        ),
+    }
+    if endpoint.disabled_at is not None and delivery.event != PING:
+        outcome = None
+    else:
+        outcome = webhook_send(
+            url=endpoint.url, body=body, headers=headers, timeout=settings.QUIRE_WEBHOOK_TIMEOUT
+        )
+    done = timezone.now()
+    delivery.attempts += 1
+    delivery.last_attempt_at = done
+    if outcome is None:
+        delivery.error = "The webhook was disabled: not sent."
+        delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.FAILED, None
+    else:
+        delivery.response_code = outcome.status
+        delivery.response_body = outcome.body
+        delivery.duration_ms = outcome.duration_ms
+        delivery.error = outcome.error
+        schedule = retry_schedule()
+        if outcome.ok:
+            delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.SUCCEEDED, None
+        elif delivery.attempts <= len(schedule):
+            delay = schedule[delivery.attempts - 1]
+            delivery.next_attempt_at = done + timedelta(seconds=delay)
+        else:
+            delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.FAILED, None
+    delivery.save()
+    if outcome is not None and delivery.event != PING:
+        _endpoint_health(endpoint=endpoint, delivery=delivery, now=done)
+    if delivery.status == WebhookDelivery.Status.PENDING:
+        _retry_queue(delivery=delivery, now=done)
+    return delivery
+
+
+def _retry_queue(*, delivery: WebhookDelivery, now: datetime) -> None:
+    """A retry due soon is queued with a countdown; later ones are left to the every-minute
+    sweep (a countdown of hours would sit in a worker's memory, and Redis would deliver it
+    again past its visibility timeout)."""
+    from tasks import webhooks as webhook_tasks
+
+    wait = (delivery.next_attempt_at - now).total_seconds()
+    if wait > settings.QUIRE_WEBHOOK_COUNTDOWN_MAX:
+        return
+    try:
+        webhook_tasks.webhook_deliver.apply_async(args=[delivery.id], countdown=max(0.0, wait))
+    except Exception:  # the broker's errors are many; the sweep queues it when due
+        logger.warning("could not queue the retry of webhook delivery %s", delivery.id)
+
+
+def _endpoint_health(
+    *, endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime
+) -> None:
+    """A success clears the failing mark; a delivery that failed for good sets it, and an
+    endpoint failing for QUIRE_WEBHOOK_DISABLE_AFTER_DAYS is disabled with the reason (shown
+    to the owner on the webhooks page; "Enable" turns it back on)."""
+    if delivery.status == WebhookDelivery.Status.SUCCEEDED:
+        if endpoint.failing_since is not None:
+            WebhookEndpoint.objects.filter(id=endpoint.id).update(failing_since=None)
+        return
+    if delivery.status != WebhookDelivery.Status.FAILED:
+        return
+    if endpoint.failing_since is None:
+        WebhookEndpoint.objects.filter(id=endpoint.id, failing_since__isnull=True).update(
+            failing_since=now
+        )
+    elif now - endpoint.failing_since >= timedelta(days=settings.QUIRE_WEBHOOK_DISABLE_AFTER_DAYS):
+        reason = (
+            f"Disabled on {now:%Y-%m-%d}: every delivery since {endpoint.failing_since:%Y-%m-%d} "
+            f"failed (last: {delivery.error or delivery.response_code})."
+        )[:300]
+        WebhookEndpoint.objects.filter(id=endpoint.id).update(
+            disabled_at=now, disabled_reason=reason
+        )
+        logger.info("webhook %s of blog %s disabled: %s", endpoint.id, endpoint.tenant_id, reason)
+
+
+def deliveries_due(*, now: datetime, limit: int = 500) -> list[int]:
+    """Pending deliveries whose attempt is due (a lost task, a retry left to the sweep)."""
+    return list(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
+        )
+        .order_by("next_attempt_at")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def deliveries_prune(*, before: datetime) -> int:
+    """The log keeps QUIRE_WEBHOOK_LOG_DAYS of finished deliveries."""
+    old = WebhookDelivery.objects.filter(created_at__lt=before).exclude(
+        status=WebhookDelivery.Status.PENDING
+    )
+    return old.delete()[0]
