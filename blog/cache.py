@@ -139,6 +139,9 @@ def _lookup(request: HttpRequest) -> _Lookup | None:
     for name, value in headers.items():
         response[name] = value
     response["X-Cache"] = "hit"
+    # A hit skips CommonMiddleware, which sets this on every other page: without it gunicorn
+    # sends the page chunked, and Caddy and the client pay for the framing (bench/https.py).
+    response["Content-Length"] = str(len(response.content))
     return _Lookup(key, version, _conditional(request, response))
 
 
