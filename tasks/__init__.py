@@ -3,7 +3,17 @@
 Every module here is imported by the worker (config/celery.py: `imports = ("tasks",)`).
 """
 
-from tasks import billing, domains, imports, media, migrations, provisioning, publishing, search
+from tasks import (
+    billing,
+    domains,
+    imports,
+    media,
+    migrations,
+    newsletters,
+    provisioning,
+    publishing,
+    search,
+)
 
 __all__ = [
     "billing",
@@ -11,6 +21,7 @@ __all__ = [
     "imports",
     "media",
     "migrations",
+    "newsletters",
     "provisioning",
     "publishing",
     "search",
