@@ -125,7 +125,7 @@ class _Refused(Exception):
 
 def _body(raw: bytes) -> bytes:
     """The DATA bytes without the final ".": line ends CRLF, leading dots doubled."""
-    body = smtplib._quote_periods(smtplib._fix_eols(raw))  # noqa: SLF001 (smtplib's own steps)
+    body = smtplib._quote_periods(raw)  # smtplib's own step (its data() does the same)
     return body if body.endswith(b"\r\n") else body + b"\r\n"
 
 
@@ -182,15 +182,17 @@ def _deliveries_make(newsletter: Newsletter) -> int:
     return Delivery.objects.filter(newsletter_id=newsletter.id).count()
 
 
-def _claim(newsletter_id: int, size: int) -> list[tuple[int, str]]:
+def _claim(newsletter_id: int, size: int, *, due_by) -> list[tuple[int, str]]:
+    """Take up to `size` pending rows due by `due_by` (the run's start: a row put back during
+    this run waits for the next one)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE audience_delivery d SET status = 'sending', attempts = d.attempts + 1 "
             "FROM (SELECT id FROM audience_delivery WHERE newsletter_id = %s "
-            "      AND status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now())"
+            "      AND status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= %s)"
             "      ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) picked "
             "WHERE d.id = picked.id RETURNING d.id, d.email",
-            [newsletter_id, size],
+            [newsletter_id, due_by, size],
         )
         return sorted(cursor.fetchall())
 
@@ -242,10 +244,11 @@ def _run(*, tenant: Tenant, newsletter_id: int) -> RunResult:
     domain = settings.PLATFORM_DOMAIN
     sender = parseaddr(parts["from"])[1]
     rate = settings.NEWSLETTER_RATE_PER_SECOND
+    run_start = timezone.now()
     started = time.monotonic()
     pace_next = started
     while True:
-        batch = _claim(newsletter.id, settings.NEWSLETTER_BATCH_SIZE)
+        batch = _claim(newsletter.id, settings.NEWSLETTER_BATCH_SIZE, due_by=run_start)
         if not batch:
             break
         # Whoever unsubscribed or bounced since the send began is skipped (suppressed).
@@ -285,7 +288,7 @@ def _run(*, tenant: Tenant, newsletter_id: int) -> RunResult:
                 )
                 try:
                     _send_one(smtp, marker, delivery_id=delivery_id, sender=sender, to=email,
-                              raw=message.message().as_bytes())  # fmt: skip
+                              raw=message.message().as_bytes(linesep="\r\n"))  # fmt: skip
                     result.sent += 1
                 except _Refused as exc:
                     if 400 <= exc.code < 500:
