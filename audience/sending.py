@@ -33,6 +33,7 @@ its whole run, released by the server when a killed worker's connection drops.
 import logging
 import select
 import smtplib
+import socket
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -108,6 +109,9 @@ class _Marker:
 def _smtp_open() -> smtplib.SMTP:
     cls = smtplib.SMTP_SSL if getattr(settings, "EMAIL_USE_SSL", False) else smtplib.SMTP
     smtp = cls(settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=settings.EMAIL_TIMEOUT)
+    # The final "." goes out alone, right after the body: without this, Nagle's algorithm
+    # holds it until the server's (delayed) ACK of the body, ~40 ms a message.
+    smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     smtp.ehlo_or_helo_if_needed()
     if getattr(settings, "EMAIL_USE_TLS", False):
         smtp.starttls()
@@ -243,6 +247,7 @@ def _run(*, tenant: Tenant, newsletter_id: int) -> RunResult:
     parts = mail.newsletter_parts(tenant=tenant, post=newsletter.post)
     domain = settings.PLATFORM_DOMAIN
     sender = parseaddr(parts["from"])[1]
+    unsubscribe_base = mail.reader_url(tenant=tenant, path="/unsubscribe/")  # one query a run
     rate = settings.NEWSLETTER_RATE_PER_SECOND
     run_start = timezone.now()
     started = time.monotonic()
@@ -280,7 +285,7 @@ def _run(*, tenant: Tenant, newsletter_id: int) -> RunResult:
                 message = mail.newsletter_message(
                     parts=parts,
                     to=email,
-                    unsubscribe_url=mail.reader_url(tenant=tenant, path=f"/unsubscribe/{token}/"),
+                    unsubscribe_url=f"{unsubscribe_base}{token}/",
                     message_id=make_msgid(
                         idstring=f"n{newsletter.id}.d{delivery_id}.{tenant.schema_name}",
                         domain=domain,

@@ -45,7 +45,12 @@ def newsletter_send(self, newsletter_id: int) -> int:
             headers={"_schema_name": connection.schema_name},
         )
     elif result.outcome == "busy":
+        # Another run holds the send's lock: it may be finishing, or it may be a dead worker's
+        # connection the database has not closed yet. Look again shortly (cheap when done).
         logger.info("newsletter %s is being sent by another worker", newsletter_id)
+        newsletter_send.apply_async(
+            args=[newsletter_id], countdown=15, headers={"_schema_name": connection.schema_name}
+        )
     return result.sent
 
 

@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+import logging
 import threading
 from collections import Counter
 
@@ -12,6 +13,9 @@ from django.db import connection
 from audience.models import Subscriber
 from tenants.context import tenant_context
 from tests.e2e.smtp import Inbox, _free_port
+
+# aiosmtpd logs every command at INFO: thousands of lines per send.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class CountingInbox(Inbox):
