@@ -446,6 +446,4 @@ def newsletter_test_send(*, tenant: Tenant, post: Post, to: str) -> None:
         message_id=None,
         subject_prefix="[Test] ",
     )
-    from django.core.mail import get_connection
-
-    get_connection().send_messages([message])
+    message.send()

@@ -543,6 +543,11 @@ if SENTRY_DSN:
     )
 
 # --- subscribers and newsletters (issue 11) ---
+# An SMTP relay that needs a login and TLS (newsletters go to strangers: use a real provider).
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 # The audience app's tables live in each blog's schema (subscribers, sends, deliveries).
 TENANT_APPS += ["audience"]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
