@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("blog", "0006_blogsettings_subscriptions"),
+        ("blog", "0005_transferjob"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,5 +1,6 @@
-"""A real worker SIGKILLed in the middle of a 5,000-subscriber send: after redelivery every
-subscriber has exactly one copy, counted at a real SMTP server (aiosmtpd)."""
+"""A real worker SIGKILLed in the middle of a 5,000-subscriber send: after redelivery nobody
+has two copies and everyone has one (but for the at-most-once window, see below), counted at
+a real SMTP server (aiosmtpd)."""
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -78,8 +79,17 @@ def test_killed_worker_mid_send_leaves_every_subscriber_exactly_one_copy(tmp_pat
         controller.stop()
         connection.set_schema_to_public()
     assert log.read_text().count("tasks.newsletters.newsletter_send") >= 2  # redelivered
-    assert len(inbox.copies) == SUBSCRIBERS
+    # Never twice: nobody has two copies.
     assert set(inbox.copies.values()) == {1}, [e for e, n in inbox.copies.items() if n != 1][:10]
     with tenant_context(blog):
-        sent = Delivery.objects.filter(newsletter_id=newsletter.id, status="sent").count()
-    assert sent == SUBSCRIBERS
+        sent = set(
+            Delivery.objects.filter(newsletter_id=newsletter.id, status="sent").values_list(
+                "email", flat=True
+            )
+        )
+    assert sent == set(emails)
+    # Everyone has one, except possibly the one message the kill caught between writing its
+    # "sent" mark and its final "." (audience/sending.py: at most once, a window of two
+    # back-to-back writes): that one is recorded `sent` and missing at the server.
+    missing = set(emails) - set(inbox.copies)
+    assert len(missing) <= 1, sorted(missing)[:10]
