@@ -114,6 +114,10 @@ class BlogSettings(models.Model):
     # [{"label": "About", "url": "/about/"}, ...]
     navigation = models.JSONField(default=list, blank=True)
     footer = models.CharField(max_length=500, blank=True)
+    # Email subscriptions (audience/): the subscribe form on the home page and under posts,
+    # and the editor's "Email this post to subscribers" box as the writer last left it.
+    subscribe_form = models.BooleanField(default=True)
+    email_posts = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

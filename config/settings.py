@@ -565,3 +565,40 @@ if SENTRY_DSN:
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
         send_default_pii=False,
     )
+
+# --- subscribers and newsletters (issue 11) ---
+# An SMTP relay that needs a login and TLS (newsletters go to strangers: use a real provider).
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+# The audience app's tables live in each blog's schema (subscribers, sends, deliveries).
+TENANT_APPS += ["audience"]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+# Newsletters go out on their own queue, so a big send never holds up other work.
+CELERY_TASK_ROUTES["tasks.newsletters.*"] = {"queue": "newsletters"}
+# Messages per SMTP connection and batch, and the most per second one worker sends (0: as fast
+# as the mail server takes them). Temporary (4xx) failures are tried this many times in all,
+# the first retry after NEWSLETTER_RETRY_SECONDS, then twice as long each time.
+NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=100)
+NEWSLETTER_RATE_PER_SECOND = env.float("NEWSLETTER_RATE_PER_SECOND", default=0)
+NEWSLETTER_MAX_ATTEMPTS = env.int("NEWSLETTER_MAX_ATTEMPTS", default=4)
+NEWSLETTER_RETRY_SECONDS = env.int("NEWSLETTER_RETRY_SECONDS", default=60)
+# Where newsletters come from: "Blog name <NEWSLETTER_FROM_EMAIL>" (default DEFAULT_FROM_EMAIL's
+# address) and the optional mailto: of List-Unsubscribe (empty: the https URL only).
+NEWSLETTER_FROM_EMAIL = env("NEWSLETTER_FROM_EMAIL", default="")
+NEWSLETTER_UNSUBSCRIBE_MAILTO = env("NEWSLETTER_UNSUBSCRIBE_MAILTO", default="")
+# Unconfirmed subscriptions are removed after this many days (periodic task).
+SUBSCRIBER_CONFIRM_DAYS = env.int("SUBSCRIBER_CONFIRM_DAYS", default=7)
+# Bounce and complaint events (django-anymail's normalised tracking-event shape) are accepted at
+# https://<PLATFORM_DOMAIN>/webhooks/email/ with HTTP basic auth "user:password" (as anymail's
+# WEBHOOK_SECRET). Empty: the endpoint answers 404.
+EMAIL_WEBHOOK_SECRET = env("EMAIL_WEBHOOK_SECRET", default="")
+ACCOUNT_RATE_LIMITS["subscribe"] = env("QUIRE_RATE_SUBSCRIBE", default="10/h/ip,3/h/key")
+ACCOUNT_RATE_LIMITS["newsletter_test"] = env("QUIRE_RATE_NEWSLETTER_TEST", default="20/h/user")
+# Removes expired unconfirmed subscriptions, and queues again any send left waiting (its message
+# lost while the broker was down); a send already running elsewhere is left alone.
+CELERY_BEAT_SCHEDULE["audience-sweep"] = {
+    "task": "tasks.newsletters.audience_sweep_dispatch",
+    "schedule": crontab(minute="*/15"),
+}

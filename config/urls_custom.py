@@ -4,6 +4,7 @@ the blog's platform subdomain, so no session cookie is ever set on a custom doma
 from django.urls import URLPattern, path
 
 from api import urls as api_urls
+from audience import urls as audience_urls
 from blog import search_views
 from blog import urls as blog_urls
 
@@ -12,6 +13,7 @@ _PLATFORM_ONLY = ("dashboard/", "accounts/")
 urlpatterns = [
     api_urls.content_urls,  # the Content API; the Admin API stays on the platform subdomain
     path("search/", search_views.search_page, name="search"),
+    *audience_urls.reader_urls,  # subscribe, confirm, unsubscribe (no session needed)
 ] + [
     pattern
     for pattern in blog_urls.urlpatterns

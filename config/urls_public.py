@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from audience.views import webhook as audience_webhook
 from shared.accounts import views as account_views
 from shared.signup import views as signup_views
 from tenants import views as tenant_views
@@ -19,4 +20,5 @@ urlpatterns = [
     path("blogs/new/", signup_views.blog_new, name="blog_new"),
     path("blogs/<str:subdomain>/open/", account_views.blog_open, name="blog_open"),
     path("billing/", include("shared.billing.urls")),
+    path("webhooks/email/", audience_webhook.email_events, name="email_events"),
 ]

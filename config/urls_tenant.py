@@ -28,6 +28,7 @@ urlpatterns = [
     path("search/", search_views.search_page, name="search"),
     path("search/suggest/<str:q>/", reader_page(search_views.search_suggest), name="suggest"),
     path("", include("media.urls")),
+    path("", include("audience.urls")),  # before blog's /<slug>/
     path("", include("blog.urls")),
 ]
 

@@ -5,6 +5,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from audience import services as audience_services
 from blog import selectors as blog_selectors
 from blog import services as blog_services
 from config.celery import app
@@ -36,7 +37,10 @@ def publish_due_batch(schema_names: list[str]) -> int:
             if not tenant_services.publish_schedule_lock(tenant_id=tenant.id):
                 continue  # another run got here first and found nothing left
             with tenant_context(tenant):
-                published += blog_services.post_publish_due(tenant_id=tenant.id, now=now)
+                done = blog_services.post_publish_due(tenant_id=tenant.id, now=now)
+                if done:  # posts ticked "Email this post" are mailed now that they are live
+                    audience_services.newsletters_release_due(tenant=tenant)
+                published += done
                 next_due = blog_selectors.next_scheduled_at()
             tenant_services.publish_schedule_set(tenant_id=tenant.id, next_due_at=next_due)
     if published:

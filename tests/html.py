@@ -52,11 +52,12 @@ def active_content(html: str) -> list[str]:
 
 
 def body_problems(html: str | bytes) -> list[str]:
-    """What could run script in a page's body, leaving out the blog's own search box."""
+    """What could run script in a page's body, leaving out the blog's own search box and
+    subscribe form (fixed markup of ours)."""
     body = parse(html).find("body")
     for parent in body.iter():
         for child in list(parent):
-            if child.tag == "form" and child.get("class") == "site-search":
+            if child.tag == "form" and child.get("class") in ("site-search", "subscribe-form"):
                 parent.remove(child)
     return element_problems(body)
 

@@ -40,6 +40,7 @@ class Parsed:
     comments: int = 0
     settings: dict | None = None  # Quire's own export only
     members: list[dict[str, str]] = field(default_factory=list)  # Quire's own export only
+    subscribers: list[dict] = field(default_factory=list)  # Quire's own export only (audience/)
     # Quire's own export only: its images, [{"url" (in the old blog), "name", "file" (in the
     # zip), "data" (bytes, filled by the zip reader)}]
     media: list[dict] = field(default_factory=list)

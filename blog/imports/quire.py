@@ -28,6 +28,7 @@ def quire_read(raw: bytes) -> Parsed:
     if parsed.settings is not None and isinstance(doc.get("blog"), dict):
         parsed.settings["language"] = doc["blog"].get("language", "")
     parsed.members = [m for m in doc.get("members", []) if isinstance(m, dict)]
+    parsed.subscribers = [s for s in doc.get("subscribers", []) if isinstance(s, dict)]
     for entry in doc.get("media", []):
         if not isinstance(entry, dict):
             continue

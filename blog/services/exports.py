@@ -104,9 +104,26 @@ def export_document(*, tenant: Tenant) -> dict:
         },
         "tags": [{"name": name, "posts": count} for name, count in tags_with_counts()],
         "members": [{"email": m.user.email, "role": m.role} for m in members],
+        "subscribers": export_subscribers(),
         "posts": posts,
         "media": export_media(),
     }
+
+
+def export_subscribers() -> list[dict]:
+    """The blog's email subscribers (audience/), with their state: a bounced or unsubscribed
+    address stays so when the export is imported elsewhere."""
+    from audience.selectors import subscribers_for_export
+
+    return [
+        {
+            "email": s.email,
+            "status": s.status,
+            "created_at": _iso(s.created_at),
+            "confirmed_at": _iso(s.confirmed_at),
+        }
+        for s in subscribers_for_export().iterator(chunk_size=2000)
+    ]
 
 
 def export_media() -> list[dict]:

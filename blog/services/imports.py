@@ -393,8 +393,10 @@ def posts_import(*, tenant: Tenant, parsed: Parsed, importer: User | None, progr
         tenant_services.publish_schedule_note(tenant_id=tenant.id, due_at=min(due))
     if parsed.settings is not None:
         _settings_apply(tenant=tenant, values=parsed.settings, report=report)
+    if parsed.subscribers:
+        _subscribers_restore(tenant=tenant, rows=parsed.subscribers, report=report)
     if parsed.members:
-        report["notes"] = [
+        report.setdefault("notes", [])[:0] = [
             f"{len(parsed.members)} member(s) are listed in the export; invite "
             "them from Members (nobody is added without an invitation)."
         ]
@@ -470,6 +472,19 @@ def _queue_search_refresh(*, tenant: Tenant) -> None:
     from tasks.queue import enqueue_on_commit
 
     enqueue_on_commit(search_tasks.search_sweep_batch, [tenant.schema_name])
+
+
+def _subscribers_restore(*, tenant: Tenant, rows: list[dict], report: dict) -> None:
+    """A Quire export's email subscribers, with their state (audience/), within the plan."""
+    from audience import services as audience_services
+    from shared.billing.exceptions import LimitReached
+
+    try:
+        audience_services.subscribers_limit_check(tenant_id=tenant.id, adding=len(rows))
+    except LimitReached as exc:
+        report.setdefault("notes", []).append(f"subscribers not imported: {exc}")
+        return
+    report["subscribers"] = audience_services.subscribers_restore(rows=rows)
 
 
 def _settings_apply(*, tenant: Tenant, values: dict, report: dict) -> None:

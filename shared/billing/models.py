@@ -14,6 +14,9 @@ class Plan(models.Model):
     custom_domain = models.BooleanField(default=False)
     api_access = models.BooleanField(default=False)
     storage_mb = models.PositiveIntegerField(null=True, blank=True)
+    # Email subscribers (confirmed or waiting) and newsletter emails sent per calendar month.
+    max_subscribers = models.PositiveIntegerField(null=True, blank=True)
+    max_emails_per_month = models.PositiveIntegerField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -14,6 +14,8 @@ PLAN_DEFAULTS: dict[str, dict] = {
         "custom_domain": False,
         "api_access": False,
         "storage_mb": 100,
+        "max_subscribers": 500,
+        "max_emails_per_month": 2_000,
         "position": 0,
     },
     PRO: {
@@ -24,6 +26,8 @@ PLAN_DEFAULTS: dict[str, dict] = {
         "custom_domain": True,
         "api_access": True,
         "storage_mb": 5_000,
+        "max_subscribers": 10_000,
+        "max_emails_per_month": 100_000,
         "position": 1,
     },
     BUSINESS: {
@@ -34,6 +38,8 @@ PLAN_DEFAULTS: dict[str, dict] = {
         "custom_domain": True,
         "api_access": True,
         "storage_mb": 50_000,
+        "max_subscribers": None,
+        "max_emails_per_month": None,
         "position": 2,
     },
 }

@@ -90,6 +90,8 @@ def _dashboard_pages(post: Post) -> list[str]:
         f"/dashboard/posts/{post.id}/history/",
         "/dashboard/import/",
         "/dashboard/export/",
+        "/dashboard/subscribers/",
+        "/dashboard/newsletters/",
     ]
 
 
@@ -119,7 +121,7 @@ def test_every_dashboard_page_fits_a_360_px_phone(live_server, browser, busy_blo
                 box,
             )
         checked.append(path)
-    assert len(checked) == 14
+    assert len(checked) == 16
 
     # The owner's full menu (on a dashboard page, not billing's own header).
     page.goto(base + "/dashboard/members/")

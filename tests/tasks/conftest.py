@@ -15,7 +15,9 @@ from config.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
 # Not `domains`: the session worker knows no test DNS server, so domain checks are run only by
-# the workers the domain tests start themselves (tests/tasks/test_domain_tasks.py).
+# the workers the domain tests start themselves (tests/tasks/test_domain_tasks.py). Not
+# `newsletters` either: it knows no test SMTP server; the newsletter tests start workers that do
+# (tests/tasks/test_newsletter_worker.py, tests/e2e/test_newsletter_journey.py).
 ALL_QUEUES = "default,search,migrations,provisioning,media,imports,webhooks"
 
 

@@ -9,8 +9,11 @@ def plans_seed(apps, schema_editor):
     from shared.billing.plans import PLAN_DEFAULTS
 
     plan = apps.get_model("billing", "Plan")
+    # Only the columns this migration made: later ones set their own (e.g. 0004's limits).
+    columns = {f.name for f in plan._meta.get_fields()}
     for code, defaults in PLAN_DEFAULTS.items():
-        plan.objects.get_or_create(code=code, defaults=defaults)
+        values = {name: value for name, value in defaults.items() if name in columns}
+        plan.objects.get_or_create(code=code, defaults=values)
 
 
 class Migration(migrations.Migration):

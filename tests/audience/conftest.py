@@ -1,0 +1,78 @@
+"""Subscribers and newsletters: a real SMTP server (aiosmtpd) that counts what it receives."""
+
+import email
+import email.policy
+import logging
+import threading
+from collections import Counter
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import connection
+
+from audience.models import Subscriber
+from tenants.context import tenant_context
+from tests.e2e.smtp import Inbox, _free_port
+
+# aiosmtpd logs every command at INFO: thousands of lines per send.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+
+class CountingInbox(Inbox):
+    """Inbox that also counts copies per recipient (envelope), and can refuse with a code."""
+
+    def __init__(self):
+        super().__init__()
+        self.copies: Counter[str] = Counter()
+        self.refuse: dict[str, str] = {}  # recipient -> SMTP reply to the end of DATA
+        self.lock = threading.Lock()
+        self.parse = True  # False: count only (the 5,000-subscriber send)
+
+    async def handle_DATA(self, server, session, envelope):
+        for rcpt in envelope.rcpt_tos:
+            if rcpt in self.refuse:
+                return self.refuse[rcpt]
+        with self.lock:
+            for rcpt in envelope.rcpt_tos:
+                self.copies[rcpt] += 1
+            if self.parse:
+                self.messages.append(
+                    email.message_from_bytes(envelope.content, policy=email.policy.default)
+                )
+        return "250 OK"
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+            self.copies.clear()
+            self.refuse.clear()
+        self.parse = True
+
+
+@pytest.fixture(scope="module")
+def smtp_server():
+    inbox = CountingInbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    inbox.port = port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server, settings):
+    """The module's SMTP server, emptied, with Django's SMTP backend pointed at it."""
+    smtp_server.clear()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    return smtp_server
+
+
+def subscribers_add(tenant, emails, *, status=Subscriber.Status.CONFIRMED):
+    with tenant_context(tenant):
+        Subscriber.objects.bulk_create(
+            [Subscriber(email=e, status=status, source="import") for e in emails]
+        )
+    connection.set_schema_to_public()
