@@ -3,9 +3,20 @@
 Every module here is imported by the worker (config/celery.py: `imports = ("tasks",)`).
 """
 
-from tasks import billing, domains, imports, media, migrations, provisioning, publishing, search
+from tasks import (
+    analytics,
+    billing,
+    domains,
+    imports,
+    media,
+    migrations,
+    provisioning,
+    publishing,
+    search,
+)
 
 __all__ = [
+    "analytics",
     "billing",
     "domains",
     "imports",
