@@ -44,9 +44,20 @@ def daily_chart_svg(
 
     grid = format_html_join(
         "",
-        '<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="#ccc" stroke-width="0.5"/>'
-        '<text x="{}" y="{:.1f}" font-size="10" text-anchor="end" fill="currentColor">{}</text>',
-        ((LEFT, y(t), WIDTH - RIGHT, y(t), LEFT - 4, y(t) + 3, _num(t)) for t in ticks),
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#ccc" stroke-width="0.5"/>'
+        '<text x="{}" y="{}" font-size="10" text-anchor="end" fill="currentColor">{}</text>',
+        (
+            (
+                LEFT,
+                f"{y(t):.1f}",
+                WIDTH - RIGHT,
+                f"{y(t):.1f}",
+                LEFT - 4,
+                f"{y(t) + 3:.1f}",
+                _num(t),
+            )
+            for t in ticks
+        ),
     )
     every = max(1, math.ceil(len(days) / 10))  # at most about ten dates along the axis
     parts = []
