@@ -38,7 +38,8 @@ def is_feed(path: str) -> bool:
 
 
 def _prefetch(request: HttpRequest) -> bool:
-    purpose = request.headers.get("Sec-Purpose") or request.headers.get("Purpose") or ""
+    # META, not request.headers: that builds a dict of every header, on the fast path.
+    purpose = request.META.get("HTTP_SEC_PURPOSE") or request.META.get("HTTP_PURPOSE") or ""
     return "prefetch" in purpose.lower()
 
 
@@ -50,6 +51,11 @@ def _post_id(response: HttpResponse) -> int | None:
             if tail.isdecimal():
                 return int(tail)
     return None
+
+
+def _referrer(request: HttpRequest) -> str:
+    raw = request.META.get("HTTP_REFERER", "")
+    return counting.referrer_domain(raw, own_host=request.get_host()) if raw else ""
 
 
 def response_count(request: HttpRequest, response: HttpResponse) -> None:
@@ -81,9 +87,7 @@ def response_count(request: HttpRequest, response: HttpResponse) -> None:
             ip=ip,
             user_agent=user_agent,
             post_id=_post_id(answered) if kind == counting.VIEW else None,
-            referrer=counting.referrer_domain(
-                request.META.get("HTTP_REFERER", ""), own_host=request.get_host()
-            ),
+            referrer=_referrer(request) if kind == counting.VIEW else "",
             country=country_of(ip) if kind == counting.VIEW else "",
         )
     )

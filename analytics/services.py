@@ -146,6 +146,7 @@ def analytics_flush(*, now: datetime | None = None) -> int:
     """Claim the recent days' counts and add every pending batch to PostgreSQL. Returns how
     many batches this call added. Safe to run concurrently and to run again."""
     now = now or timezone.now()
+    counting.counts_sync()  # counts this process sent (tests, `manage.py shell`) are in
     _claim(now=now)
     client = counting.redis_client()
     flushed = 0

@@ -391,7 +391,8 @@ QUIRE_PURGER = env(
 SHARED_APPS.append("analytics")
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 QUIRE_ANALYTICS = env.bool("QUIRE_ANALYTICS", default=True)
-QUIRE_ANALYTICS_BEACON = env.bool("QUIRE_ANALYTICS_BEACON", default=False)
+# On by default when Quire purges a Varnish (it is in front); a CDN needs it set by hand.
+QUIRE_ANALYTICS_BEACON = env.bool("QUIRE_ANALYTICS_BEACON", default=bool(QUIRE_VARNISH_URLS))
 QUIRE_GEOIP_PATH = env("QUIRE_GEOIP_PATH", default="")
 MIDDLEWARE.insert(
     MIDDLEWARE.index("blog.cache.ReaderCacheMiddleware"), "analytics.middleware.AnalyticsMiddleware"

@@ -27,6 +27,7 @@ def reader(tenant, *, ip: str = READER_IP, ua: str = BROWSER, **extra) -> Client
 
 def redis_dump() -> bytes:
     """Every key of the test's Redis database and every value in it, as one blob."""
+    counting.counts_sync()
     client = counting.redis_client()
     out = []
     for key in client.scan_iter(count=1000):

@@ -21,6 +21,7 @@ GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.
 
 
 def counts(tenant) -> dict[str, int]:
+    counting.counts_sync()  # counts are sent without waiting for Redis's answer
     today = timezone.now().astimezone(UTC).date()
     raw = counting.redis_client().hgetall(counting.counts_key(today))
     prefix = f"{tenant.id}|"
@@ -123,6 +124,7 @@ def test_visitors_are_counted_per_day_from_a_salted_hash_that_changes_with_the_d
     reader(tenant, ip="198.51.100.24").get("/hello/")  # another one
     reader(tenant, ua=PHONE).get("/hello/")  # another device
     today = timezone.now().astimezone(UTC).date()
+    counting.counts_sync()
     client = counting.redis_client()
     assert client.pfcount(counting.unique_key(today, tenant.id)) == 3
     # The day's salt is random, kept in Redis only until an hour after its day, then gone.

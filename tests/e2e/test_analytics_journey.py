@@ -1,6 +1,8 @@
 """Real Chromium: a reader's visits are counted (page-cache hits too) with no cookie; behind
 real Varnish, pages served from the front cache are counted once each by the beacon."""
 
+import re
+
 import pytest
 
 from analytics import services
@@ -8,6 +10,8 @@ from analytics.models import DailyBreakdown, DailyViews
 from tests.analytics.conftest import BROWSER
 from tests.blog.conftest import write
 from tests.blog.test_varnish import varnish_in_front_of
+from tests.e2e.test_dashboard_layout import _shots_dir
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +35,7 @@ def visit(browser, url: str, *, wait_beacon: bool = False):
         context.close()
 
 
-def test_a_readers_visits_are_counted_without_cookies(live_server, browser, make_blog):
+def test_a_readers_visits_are_counted_without_cookies(live_server, browser, make_blog, tmp_path):
     alpha = make_blog("alpha")
     post = write(alpha, "Counted post")
     port = live_server.url.rsplit(":", 1)[1]
@@ -44,6 +48,23 @@ def test_a_readers_visits_are_counted_without_cookies(live_server, browser, make
     row = DailyViews.objects.get(tenant_id=alpha.id)
     assert (row.views, row.visitors) == (3, 1)
     assert DailyBreakdown.objects.get(tenant_id=alpha.id, dimension="p").key == str(post.id)
+    # The owner sees them: the chart and the top post, in the browser.
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"http://alpha.localhost:{port}/accounts/login/")
+        page.fill("input[name=login]", alpha.owner.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.get_by_role("button", name="Log in", exact=True).click()
+        page.wait_for_url(re.compile(r".*/dashboard/$"))
+        page.get_by_role("link", name="Analytics").click()
+        page.wait_for_url(re.compile(r".*/dashboard/analytics/$"))
+        assert page.inner_text("#total-views") == "3"
+        assert "Counted post" in page.inner_text("#top-posts")
+        bars = page.locator("figure.chart svg rect")
+        assert bars.count() >= 30 and page.locator("figure.chart svg polyline").count() == 1
+        page.screenshot(path=str(_shots_dir(tmp_path) / "analytics-1280.png"), full_page=True)
+    finally:
+        page.close()
 
 
 def test_behind_varnish_the_beacon_counts_each_view_once(live_server, browser, make_blog, settings):
