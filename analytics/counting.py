@@ -1,4 +1,4 @@
-"""Counting reader page views and feed fetches in Redis: one round trip per request.
+"""Counting reader page views and feed fetches in Redis: one command per request.
 
 Nothing about a person is kept. A visitor is `blake2b(day salt + blog id + address + user
 agent)`, added to the blog's HyperLogLog for the day (which keeps register maxima, not the

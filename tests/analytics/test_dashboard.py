@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import html5lib
 import pytest
 from django.utils import timezone
 
@@ -43,6 +44,7 @@ def test_owner_sees_views_visitors_chart_and_top_lists(
         response = client.get("/dashboard/analytics/")
     assert response.status_code == 200
     html = response.content
+    html5lib.HTMLParser(strict=True).parse(html)  # no parse error at all, SVG included
     assert find(html, ".//strong[@id='total-views']").text == "3"
     assert find(html, ".//strong[@id='total-visitors']").text == "2"
     assert find(html, ".//strong[@id='total-feeds']").text == "1"
