@@ -8,8 +8,8 @@ from datetime import date
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 28, 36
+WIDTH, HEIGHT = 640, 260
+LEFT, RIGHT, TOP, BOTTOM = 52, 12, 30, 38
 BAR, LINE = "#4a6fa5", "#d9822b"
 
 
@@ -45,7 +45,7 @@ def daily_chart_svg(
     grid = format_html_join(
         "",
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#ccc" stroke-width="0.5"/>'
-        '<text x="{}" y="{}" font-size="10" text-anchor="end" fill="currentColor">{}</text>',
+        '<text x="{}" y="{}" font-size="12" text-anchor="end" fill="currentColor">{}</text>',
         (
             (
                 LEFT,
@@ -78,7 +78,7 @@ def daily_chart_svg(
     body = format_html_join(
         "",
         '<g><rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>'
-        '<text x="{}" y="{}" font-size="10" text-anchor="middle" fill="currentColor">{}</text>'
+        '<text x="{}" y="{}" font-size="12" text-anchor="middle" fill="currentColor">{}</text>'
         "</g>",
         parts,
     )
@@ -92,18 +92,18 @@ def daily_chart_svg(
         )
     legend = format_html(
         '<rect x="{}" y="8" width="10" height="10" fill="{}"/>'
-        '<text x="{}" y="17" font-size="11" fill="currentColor">{}</text>',
+        '<text x="{}" y="17" font-size="13" fill="currentColor">{}</text>',
         LEFT, BAR, LEFT + 14, bar_name,
     )  # fmt: skip
     if line:
         legend += format_html(
             '<line x1="{}" y1="13" x2="{}" y2="13" stroke="{}" stroke-width="2"/>'
-            '<text x="{}" y="17" font-size="11" fill="currentColor">{}</text>',
+            '<text x="{}" y="17" font-size="13" fill="currentColor">{}</text>',
             LEFT + 110, LEFT + 124, LINE, LEFT + 128, line[0],
         )  # fmt: skip
     axis = format_html(
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="currentColor" stroke-width="1"/>'
-        '<text x="{}" y="{}" font-size="10" text-anchor="end" fill="currentColor">'
+        '<text x="{}" y="{}" font-size="12" text-anchor="end" fill="currentColor">'
         "UTC days</text>",
         LEFT, TOP + plot_h, WIDTH - RIGHT, TOP + plot_h, WIDTH - RIGHT, HEIGHT - 4,
     )  # fmt: skip

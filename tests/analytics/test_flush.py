@@ -115,3 +115,22 @@ def test_two_flushes_at_once_add_every_count_exactly_once(make_blog):
     assert errors == []
     views = dict(DailyViews.objects.values_list("tenant_id", "views"))
     assert views == {alpha.id: total, bravo.id: 10}
+
+
+@pytest.mark.django_db
+def test_purging_a_blog_removes_its_figures_and_only_its(tenant, other_tenant, settings):
+    from tenants import lifecycle
+    from tenants.models import Tenant
+
+    hit(tenant, 2, post_id=1)
+    hit(other_tenant, 3, post_id=1)
+    services.analytics_flush()
+    Tenant.objects.filter(pk=tenant.pk).update(
+        status="deleted", deleted_at=timezone.now() - timedelta(days=31)
+    )
+    settings.TENANT_DELETE_GRACE_DAYS = 30
+    connection.set_schema_to_public()
+    assert lifecycle.tenants_purge() == 1
+    assert not DailyViews.objects.filter(tenant_id=tenant.id).exists()
+    assert not DailyBreakdown.objects.filter(tenant_id=tenant.id).exists()
+    assert DailyViews.objects.get(tenant_id=other_tenant.id).views == 3
