@@ -23,7 +23,7 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Path, Query, Schema, Status
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 from api import selectors, services
 from api.common import Actor, AdminToken, ApiError, ErrorOut, install_error_handlers
@@ -52,7 +52,15 @@ def _utc(value: datetime) -> datetime:
         raise ValueError("date out of range") from exc
 
 
-When = Annotated[AwareDatetime, AfterValidator(_utc)]
+def _text(value: object) -> object:
+    """A date is ISO 8601 text, as the schema says: pydantic would read a number as a Unix
+    time (schemathesis found `-615` accepted)."""
+    if isinstance(value, int | float):
+        raise ValueError("give the date as ISO 8601 text, e.g. 2026-05-01T09:00:00Z")
+    return value
+
+
+When = Annotated[AwareDatetime, BeforeValidator(_text), AfterValidator(_utc)]
 _VISIBLE = r"[^\s\x00-\x1f]"  # a title has at least one visible character
 
 

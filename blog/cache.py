@@ -163,6 +163,7 @@ def _front_headers(request: HttpRequest, response: HttpResponse) -> None:
 
 def _conditional(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """304 Not Modified when the reader (or the front cache) already has this page."""
+    request.reader_response = response  # what an anonymous reader got, for analytics' counting
     if response.status_code != 200 or "ETag" not in response:
         return response
     last_modified = parse_http_date_safe(response.get("Last-Modified", ""))

@@ -333,6 +333,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tasks.billing.tenants_purge_deleted",
         "schedule": crontab(minute=45, hour=3),
     },
+    # Reader counts from Redis into PostgreSQL: writers see today's readers within a minute.
+    "analytics-flush": {
+        "task": "tasks.analytics.analytics_flush",
+        "schedule": crontab(),
+    },
 }
 
 # --- billing & console (issue 5) ---
@@ -375,6 +380,23 @@ QUIRE_VARNISH_URLS = env.list("QUIRE_VARNISH_URLS", default=[])
 QUIRE_PURGER = env(
     "QUIRE_PURGER",
     default="blog.purge.purge_varnish" if QUIRE_VARNISH_URLS else "blog.purge.purge_none",
+)
+
+# --- analytics (issue 11) ---
+# Reader page views and feed fetches, counted in Redis without cookies or addresses and flushed
+# into the public schema every minute (analytics/). The counting middleware sits before the
+# reader page cache, so cache hits are counted too. QUIRE_ANALYTICS=0 turns counting off.
+# With a shared cache in front (Varnish, a CDN), set QUIRE_ANALYTICS_BEACON=1: reader pages
+# then carry a cookieless beacon to /_quire/view and Django stops counting pages itself.
+# Countries: QUIRE_GEOIP_PATH = a GeoLite2/GeoIP2 Country .mmdb (and `pip install '.[geoip]'`).
+SHARED_APPS.append("analytics")
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+QUIRE_ANALYTICS = env.bool("QUIRE_ANALYTICS", default=True)
+# On by default when Quire purges a Varnish (it is in front); a CDN needs it set by hand.
+QUIRE_ANALYTICS_BEACON = env.bool("QUIRE_ANALYTICS_BEACON", default=bool(QUIRE_VARNISH_URLS))
+QUIRE_GEOIP_PATH = env("QUIRE_GEOIP_PATH", default="")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("blog.cache.ReaderCacheMiddleware"), "analytics.middleware.AnalyticsMiddleware"
 )
 
 # --- logging and error reporting (issue 8) ---

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from analytics import views as analytics_views
 from api import urls as api_urls
 from api import views as api_views
 from blog import search_views
@@ -20,6 +21,7 @@ urlpatterns = [
     path("accounts/signup/", account_views.signup_on_root),
     path("accounts/time-zone/", account_views.time_zone, name="account_time_zone"),
     path("accounts/", include("allauth.urls")),
+    path("dashboard/analytics/", analytics_views.analytics_page, name="analytics"),
     path("dashboard/billing/", include("shared.billing.urls_dashboard")),
     path("dashboard/domain/", domain_views.domain, name="domain"),
     path("dashboard/domain/check/", domain_views.domain_check, name="domain_check"),

@@ -4,6 +4,7 @@ Every module here is imported by the worker (config/celery.py: `imports = ("task
 """
 
 from tasks import (
+    analytics,
     billing,
     domains,
     imports,
@@ -17,6 +18,7 @@ from tasks import (
 )
 
 __all__ = [
+    "analytics",
     "billing",
     "domains",
     "imports",

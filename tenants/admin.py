@@ -17,8 +17,11 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from analytics import selectors as analytics_selectors
+from analytics.charts import daily_chart_svg
 from blog.cache import blog_changed
 from shared.accounts.models import Membership
 from shared.billing import plans as plan_data
@@ -413,12 +416,25 @@ class TenantAdmin(admin.ModelAdmin):
 
     def console_view(self, request: HttpRequest) -> HttpResponse:
         signups = console_selectors.signups_per_day(days=30)
+        today = timezone.now().date()
+        platform_views = analytics_selectors.platform_views_per_day(days=30, today=today)
+        most_read = analytics_selectors.most_read_blogs(days=30, today=today)
+        names = dict(
+            Tenant.objects.filter(id__in=[t for t, *_ in most_read]).values_list("id", "name")
+        )
         mrr = billing_selectors.mrr_cents()
         context = self.admin_site.each_context(request) | {
             "title": "Platform console",
             "mrr": mrr / 100,
             "pool_size": console_selectors.spare_pool_size(migration_state=fleet.migration_state()),
             "failed_migrations": console_selectors.failed_migrations_count(),
+            "views_chart": daily_chart_svg(
+                title="Reader views per day, every blog (30 days)",
+                days=[day for day, *_ in platform_views],
+                bars=("Views", [views for _day, views, _feeds in platform_views]),
+                line=("Feed fetches", [feeds for _day, _views, feeds in platform_views]),
+            ),
+            "most_read": [(tid, names.get(tid, f"blog {tid}"), v, u) for tid, v, u in most_read],
             "charts": [
                 charts.bar_chart_svg(
                     title="Signups per day (30 days)",

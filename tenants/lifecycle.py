@@ -14,6 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from analytics.services import analytics_blog_delete
 from media.storage import blog_storage_delete_all
 from shared.accounts import selectors as account_selectors
 from shared.accounts.models import User
@@ -216,6 +217,7 @@ def tenants_purge(*, now: datetime | None = None) -> int:
                     after={},
                 )
                 schemas.schema_drop(tenant.schema_name)
+                analytics_blog_delete(tenant_id=tenant.id)
                 tenant.delete()
         except Exception:
             logger.exception("could not purge deleted blog %s", tenant.schema_name)

@@ -21,8 +21,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 360, "height": 740}
 LAPTOP = {"width": 1280, "height": 800}
 MENU = [
-    "View blog", "Posts", "Media", "Tags", "Import", "Settings", "Members", "Domain", "Export",
-    "Billing",
+    "View blog", "Posts", "Media", "Tags", "Import", "Analytics", "Settings", "Members", "Domain",
+    "Export", "Billing",
 ]  # fmt: skip
 
 
@@ -92,6 +92,7 @@ def _dashboard_pages(post: Post) -> list[str]:
         "/dashboard/export/",
         "/dashboard/subscribers/",
         "/dashboard/newsletters/",
+        "/dashboard/analytics/",
     ]
 
 
@@ -121,7 +122,7 @@ def test_every_dashboard_page_fits_a_360_px_phone(live_server, browser, busy_blo
                 box,
             )
         checked.append(path)
-    assert len(checked) == 16
+    assert len(checked) == 17
 
     # The owner's full menu (on a dashboard page, not billing's own header).
     page.goto(base + "/dashboard/members/")

@@ -57,8 +57,9 @@ def test_dashboard_draws_the_charts_for_staff(make_blog, password):
     response = staff.get(CONSOLE)
     body = response.content.decode()
     assert response.status_code == 200
-    assert body.count('<figure class="chart">') == 4
+    assert body.count('<figure class="chart">') == 5  # with reader views (analytics)
     assert "Signups per day" in body and "Blogs by plan" in body
+    assert "Reader views per day" in body
     assert "Monthly recurring revenue:</strong> $9.00" in body
     assert "Pro: 1" in body and "Free: 1" in body
     assert "Failed migrations:</strong>" in body and "Spare-schema pool:</strong> 0" in body
