@@ -21,7 +21,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 360, "height": 740}
 LAPTOP = {"width": 1280, "height": 800}
 MENU = [
-    "View blog", "Posts", "Media", "Tags", "Import", "Analytics", "Settings", "Members", "Domain",
+    "View blog", "Posts", "API", "Media", "Newsletters", "Tags", "Import", "Analytics", "Settings",
+    "Subscribers", "Members", "Domain",
     "Export", "Billing",
 ]  # fmt: skip
 
