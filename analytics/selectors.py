@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.apps import apps
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncDate
+from django.db import connection
+from django.db.models import Sum
 
 from analytics.models import DailyBreakdown, DailyViews
 
@@ -75,30 +75,36 @@ def subscribers_per_day(*, days: list[date]) -> list[int] | None:
     """Confirmed, still subscribed readers at the end of each day, from the current blog's
     schema; None when no subscriber app is installed (the page then leaves the chart out).
 
-    Reads `audience.Subscriber` (`confirmed_at`, `ended_at`) by name: three queries.
+    Reads `audience.Subscriber` (`confirmed_at`, `ended_at`) by name, in one query: +1 on the
+    day a reader confirmed (or on the first day, for those confirmed earlier and still there
+    then), -1 on the day they left; the series is the running sum.
     """
     if not apps.is_installed("audience"):
         return None
-    subscriber = apps.get_model("audience", "Subscriber")
+    table = connection.ops.quote_name(apps.get_model("audience", "Subscriber")._meta.db_table)
     start, end = days[0], days[-1]
-    confirmed = subscriber.objects.filter(confirmed_at__isnull=False)
-    running = (
-        confirmed.filter(confirmed_at__date__lt=start).exclude(ended_at__date__lt=start).count()
-    )
-
-    def per_day(field_name: str) -> dict[date, int]:
-        return dict(
-            confirmed.filter(**{f"{field_name}__date__gte": start, f"{field_name}__date__lte": end})
-            .annotate(d=TruncDate(field_name))
-            .values_list("d")
-            .annotate(n=Count("id"))
-            .values_list("d", "n")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT d, sum(delta)::int FROM (
+                SELECT GREATEST((confirmed_at AT TIME ZONE 'UTC')::date, %(start)s) AS d, 1 AS delta
+                FROM {table}
+                WHERE confirmed_at IS NOT NULL
+                  AND (confirmed_at AT TIME ZONE 'UTC')::date <= %(end)s
+                  AND (ended_at IS NULL OR (ended_at AT TIME ZONE 'UTC')::date >= %(start)s)
+                UNION ALL
+                SELECT (ended_at AT TIME ZONE 'UTC')::date, -1
+                FROM {table}
+                WHERE confirmed_at IS NOT NULL
+                  AND (ended_at AT TIME ZONE 'UTC')::date BETWEEN %(start)s AND %(end)s
+            ) AS changes GROUP BY d
+            """,  # noqa: S608 (the table name is the model's own, quoted)
+            {"start": start, "end": end},
         )
-
-    joined, left = per_day("confirmed_at"), per_day("ended_at")
-    series = []
+        change = dict(cursor.fetchall())
+    series, running = [], 0
     for day in days:
-        running += joined.get(day, 0) - left.get(day, 0)
+        running += change.get(day, 0)
         series.append(running)
     return series
 

@@ -9,6 +9,8 @@ from django.utils import timezone
 from analytics import selectors, services
 from analytics.charts import nice_ticks
 from analytics.models import DailyBreakdown, DailyViews
+from audience.models import Subscriber
+from tenants.context import tenant_context
 from tests.analytics.conftest import PHONE, reader
 from tests.blog.conftest import login, write
 from tests.conftest import add_member, host_client
@@ -40,7 +42,7 @@ def test_owner_sees_views_visitors_chart_and_top_lists(
     services.analytics_flush()
     seed_days(tenant, {40: (999, 500)})  # outside 30 days: only in the 90-day view
     client = login(tenant, tenant.owner, password)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # + one for the subscribers chart
         response = client.get("/dashboard/analytics/")
     assert response.status_code == 200
     html = response.content
@@ -108,9 +110,32 @@ def test_a_blogs_dashboard_never_shows_another_blogs_figures(tenant, other_tenan
     assert b"bravo-friends.example" in other and b"NZ" in other
 
 
-def test_no_subscriber_app_no_subscriber_chart():
-    days = selectors.period_days(days=7, today=timezone.now().date())
-    assert selectors.subscribers_per_day(days=days) is None
+def test_subscribers_over_time_counts_this_blogs_confirmed_readers_only(
+    tenant, other_tenant, password
+):
+    now = timezone.now()
+    with tenant_context(tenant):
+        for ago, ended_ago in ((20, None), (5, None), (3, 1), (2, None)):
+            Subscriber.objects.create(
+                email=f"r{ago}@example.org",
+                status=Subscriber.Status.CONFIRMED if ended_ago is None else "unsubscribed",
+                confirmed_at=now - timedelta(days=ago),
+                ended_at=None if ended_ago is None else now - timedelta(days=ended_ago),
+            )
+        Subscriber.objects.create(email="never@example.org")  # pending: never counted
+        days = selectors.period_days(days=7, today=now.date())
+        assert selectors.subscribers_per_day(days=days) == [1, 2, 2, 3, 4, 3, 3]
+    with tenant_context(other_tenant):
+        Subscriber.objects.bulk_create(
+            Subscriber(email=f"b{i}@example.org", status="confirmed", confirmed_at=now)
+            for i in range(7)
+        )
+        assert selectors.subscribers_per_day(days=days)[-1] == 7
+    html = login(tenant, tenant.owner, password).get("/dashboard/analytics/?days=7").content
+    charts = [
+        svg for svg in parse(html).iter(f"{SVG}svg") if "Subscribers" in "".join(svg.itertext())
+    ]
+    assert len(charts) == 1
 
 
 def test_chart_ticks_are_round():
