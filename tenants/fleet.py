@@ -100,9 +100,11 @@ def schemas_needing_migration(names: Iterable[str]) -> list[str]:
         return []
     keys = list(migration_keys())
     with connection.cursor() as cursor:
+        # to_regclass looks each name up by index; a join on relname = 'django_migrations'
+        # would read one row per blog.
         cursor.execute(
-            "SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid "
-            "WHERE c.relname = 'django_migrations' AND n.nspname = ANY(%s)",
+            "SELECT name FROM unnest(%s::text[]) AS name "
+            "WHERE to_regclass(quote_ident(name) || '.django_migrations') IS NOT NULL",
             [names],
         )
         with_table = {row[0] for row in cursor.fetchall()}
