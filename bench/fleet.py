@@ -43,6 +43,7 @@ def environment(database: str) -> dict[str, str]:
         "QUIRE_SPARE_POOL_SIZE": "0",
         "CONN_MAX_AGE": "3600",
         "PYTHONPATH": str(ROOT),
+        "PYTHONWARNINGS": "ignore:No directory at",  # whitenoise: no collectstatic in a bench
     }
 
 
@@ -113,6 +114,11 @@ def main() -> None:
     parser.add_argument("--blogs", type=int, default=10_000)
     parser.add_argument("--database", default="quire_bench10k")
     parser.add_argument("--jobs", type=int, default=2, help="seeding processes")
+    parser.add_argument("--only", default="", help="comma-separated cases (default: all)")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per wrk figure")
+    parser.add_argument("--rss-minutes", type=float, default=10, help="random traffic for rss")
+    parser.add_argument("--samples", type=int, default=40, help="signups / publishes timed")
+    parser.add_argument("--cold", type=int, default=1000, help="cold blogs visited")
     args = parser.parse_args()
     if args.command == "seed":
         seed(args.database, args.blogs, args.jobs)
