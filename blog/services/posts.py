@@ -252,7 +252,7 @@ def post_create(
         post.save()
         _note_schedule(post, tenant_id=tenant.id)
         _queue_search_refresh(post.id, tenant=tenant)
-        blog_changed()
+        blog_changed(post_ids=[post.id])
     return post
 
 
@@ -310,13 +310,14 @@ def post_update(
         post.save()
         _note_schedule(post, tenant_id=tenant.id)
         _queue_search_refresh(post.id, tenant=tenant)
-        blog_changed()
+        blog_changed(post_ids=[post.id])
     return post
 
 
 def post_delete(*, post: Post) -> None:
+    post_id = post.id
     post.delete()
-    blog_changed()
+    blog_changed(post_ids=[post_id])
 
 
 def post_publish_due(*, now: datetime) -> int:
