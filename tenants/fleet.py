@@ -126,6 +126,24 @@ def schemas_needing_migration(names: Iterable[str]) -> list[str]:
     return sorted(set(behind), key=order.__getitem__)
 
 
+class _Recorder(MigrationRecorder):
+    """Django's recorder, but whether the schema has its migrations table is one index lookup
+    (`to_regclass`) instead of listing the schema's tables: django-tenants' introspection scans
+    `pg_class`, which holds every blog's relations (~370,000 rows at 10,000 blogs), once or
+    twice per schema migrated."""
+
+    def has_table(self) -> bool:
+        if self._has_table:
+            return True
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT to_regclass(quote_ident(%s) || '.' || quote_ident(%s))",
+                [self.connection.schema_name, self.Migration._meta.db_table],
+            )
+            self._has_table = cursor.fetchone()[0] is not None
+        return self._has_table
+
+
 def _executor() -> MigrationExecutor:
     """An executor for the current schema that reuses the process's migration graph."""
     django_version_check()
@@ -134,7 +152,7 @@ def _executor() -> MigrationExecutor:
         return MigrationExecutor(connection)  # squashed migrations depend on what is applied
     executor = MigrationExecutor.__new__(MigrationExecutor)
     executor.connection = connection
-    executor.recorder = MigrationRecorder(connection)
+    executor.recorder = _Recorder(connection)
     executor.progress_callback = None
     loader.applied_migrations = executor.recorder.applied_migrations()
     executor.loader = loader
