@@ -9,9 +9,13 @@ explicitly after anything readers can see changes (posts, pages, settings, navig
 The same pages are meant for a shared front cache (Varnish, a CDN): an anonymous reader's page
 carries `Cache-Control: public, max-age=<short>, s-maxage=<longer>`, an `ETag` (its bytes) and
 `Last-Modified` (when it was rendered), answered `304` here for a conditional GET, hit or miss,
-and a surrogate key naming the blog (`xkey`, `Surrogate-Key`) that `blog_changed()` purges
-through `blog.purge`. Everything else (logged-in people, the dashboard, responses that set
-cookies) is `private, no-store`.
+and surrogate keys (`xkey`, `Surrogate-Key`) that `blog_changed()` purges through
+`blog.purge`: every page names its blog; a post's page also names the post; every other page
+(lists, feeds, tags, archive, sitemap, search, 404s, redirects) names the blog's index. A post
+page shows only that post and the blog's settings, so a change to one post purges that post's
+page and the index pages, and every other post's page stays in the front cache.
+Everything else (logged-in people, the dashboard, responses that set cookies) is
+`private, no-store`.
 """
 
 import logging
@@ -57,7 +61,14 @@ def blog_key(schema: str) -> str:
 
 
 def post_key(schema: str, post_id: int) -> str:
+    """The key of one post's (or page's) own page."""
     return f"post-{schema}-{post_id}"
+
+
+def index_key(schema: str) -> str:
+    """The key of every page of a blog that is not one post's page: what any post can show up
+    on (home, tags, feeds, archive, sitemap, search) or become (a 404 at a new slug)."""
+    return f"index-{schema}"
 
 
 @lru_cache(maxsize=4)
@@ -74,13 +85,19 @@ def _redis() -> redis.Redis:
     return _client(settings.REDIS_URL)
 
 
-def blog_changed(*, schema: str | None = None) -> None:
+def blog_changed(*, schema: str | None = None, post_ids: list[int] | None = None) -> None:
     """Make every cached page of a blog (default: the current schema's) stale.
 
     Bumped now and again after commit: a reader who rendered the old rows between the two
-    cached them under the first new version, which the second bump retires.
+    cached them under the first new version, which the second bump retires. The front cache is
+    purged after commit: the whole blog, or with `post_ids` (only those posts changed) those
+    posts' pages and the blog's index pages.
     """
     schema = schema or connection.schema_name
+    if post_ids:
+        keys = [post_key(schema, post_id) for post_id in post_ids] + [index_key(schema)]
+    else:
+        keys = [blog_key(schema)]
 
     def bump() -> None:
         key = _VERSION_KEY.format(schema=schema)
@@ -95,7 +112,7 @@ def blog_changed(*, schema: str | None = None) -> None:
     bump()
     transaction.on_commit(bump)
     # The front cache after commit only: purged earlier, it could fetch the old rows again.
-    transaction.on_commit(lambda: purge(keys=[blog_key(schema)]))
+    transaction.on_commit(lambda: purge(keys=keys))
 
 
 @dataclass
@@ -152,9 +169,8 @@ def _front_headers(request: HttpRequest, response: HttpResponse) -> None:
     s_maxage = NOT_FOUND_SECONDS if response.status_code == 404 else settings.QUIRE_FRONT_S_MAXAGE
     max_age = min(settings.QUIRE_FRONT_MAX_AGE, s_maxage)
     response["Cache-Control"] = f"public, max-age={max_age}, s-maxage={s_maxage}"
-    keys = [blog_key(schema)]
-    if getattr(request, "surrogate_post_id", None) is not None:
-        keys.append(post_key(schema, request.surrogate_post_id))
+    post_id = getattr(request, "surrogate_post_id", None)
+    keys = [blog_key(schema), index_key(schema) if post_id is None else post_key(schema, post_id)]
     response["Surrogate-Key"] = response["xkey"] = " ".join(keys)
     if response.status_code == 200:
         response["ETag"] = f'"{blake2b(response.content, digest_size=12).hexdigest()}"'

@@ -116,6 +116,12 @@ QUIRE_TEMPLATE_SCHEMA = "t_template"
 QUIRE_SPARE_POOL_SIZE = env.int("QUIRE_SPARE_POOL_SIZE", default=10)
 # Fleet migrations: schemas per worker message.
 QUIRE_FLEET_BATCH_SIZE = env.int("QUIRE_FLEET_BATCH_SIZE", default=25)
+# Each schema's migration runs under these (PostgreSQL durations): a migration that cannot get
+# its locks in time is retried later with backoff rather than queueing readers behind it.
+QUIRE_MIGRATION_LOCK_TIMEOUT = env("QUIRE_MIGRATION_LOCK_TIMEOUT", default="3s")
+QUIRE_MIGRATION_STATEMENT_TIMEOUT = env("QUIRE_MIGRATION_STATEMENT_TIMEOUT", default="5min")
+QUIRE_MIGRATION_LOCK_TRIES = env.int("QUIRE_MIGRATION_LOCK_TRIES", default=4)
+QUIRE_MIGRATION_RETRY_BACKOFF = env.float("QUIRE_MIGRATION_RETRY_BACKOFF", default=5.0)
 # How long the signup -> blog login hand-off token lives.
 QUIRE_HANDOFF_MAX_AGE = env.int("QUIRE_HANDOFF_MAX_AGE", default=60)
 # How long host -> tenant lookups stay in the cache (they are also invalidated on change).

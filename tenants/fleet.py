@@ -100,9 +100,11 @@ def schemas_needing_migration(names: Iterable[str]) -> list[str]:
         return []
     keys = list(migration_keys())
     with connection.cursor() as cursor:
+        # to_regclass looks each name up by index; a join on relname = 'django_migrations'
+        # would read one row per blog.
         cursor.execute(
-            "SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid "
-            "WHERE c.relname = 'django_migrations' AND n.nspname = ANY(%s)",
+            "SELECT name FROM unnest(%s::text[]) AS name "
+            "WHERE to_regclass(quote_ident(name) || '.django_migrations') IS NOT NULL",
             [names],
         )
         with_table = {row[0] for row in cursor.fetchall()}
@@ -124,6 +126,24 @@ def schemas_needing_migration(names: Iterable[str]) -> list[str]:
     return sorted(set(behind), key=order.__getitem__)
 
 
+class _Recorder(MigrationRecorder):
+    """Django's recorder, but whether the schema has its migrations table is one index lookup
+    (`to_regclass`) instead of listing the schema's tables: django-tenants' introspection scans
+    `pg_class`, which holds every blog's relations (~370,000 rows at 10,000 blogs), once or
+    twice per schema migrated."""
+
+    def has_table(self) -> bool:
+        if self._has_table:
+            return True
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT to_regclass(quote_ident(%s) || '.' || quote_ident(%s))",
+                [self.connection.schema_name, self.Migration._meta.db_table],
+            )
+            self._has_table = cursor.fetchone()[0] is not None
+        return self._has_table
+
+
 def _executor() -> MigrationExecutor:
     """An executor for the current schema that reuses the process's migration graph."""
     django_version_check()
@@ -132,7 +152,7 @@ def _executor() -> MigrationExecutor:
         return MigrationExecutor(connection)  # squashed migrations depend on what is applied
     executor = MigrationExecutor.__new__(MigrationExecutor)
     executor.connection = connection
-    executor.recorder = MigrationRecorder(connection)
+    executor.recorder = _Recorder(connection)
     executor.progress_callback = None
     loader.applied_migrations = executor.recorder.applied_migrations()
     executor.loader = loader
@@ -155,42 +175,95 @@ def schema_migrate(schema_name: str, *, run_id: str = "") -> Outcome:
 def schemas_migrate(schema_names: list[str], *, run_id: str = "") -> list[Outcome]:
     """Migrate each schema in turn, each in its own transaction; one failure never stops the
     others. Outcomes are recorded together at the end (three statements, not three per
-    schema): a worker killed half-way leaves the batch to be delivered again."""
+    schema): a worker killed half-way leaves the batch to be delivered again.
+
+    A schema whose migration could not get its table locks within
+    `QUIRE_MIGRATION_LOCK_TIMEOUT` (a long transaction is using the table) is not waited on:
+    the others go first, then it is tried again after a backoff, up to
+    `QUIRE_MIGRATION_LOCK_TRIES` times in all. Its record says how many lock timeouts it met.
+    """
     SchemaMigration.objects.filter(schema_name__in=schema_names).update(
         status=SchemaMigration.Status.RUNNING, updated_at=timezone.now()
     )
-    outcomes = []
-    for name in schema_names:
-        started = time.monotonic()
-        try:
-            applied = _migrate_locked(name)
-        except Exception as exc:
-            outcome = Outcome(name, SchemaMigration.Status.FAILED, error=f"{exc!r}"[:4000])
-            logger.exception("migrating %s failed", name)
-        else:
-            outcome = Outcome(name, SchemaMigration.Status.DONE, applied=applied)
-        finally:
-            connection.set_schema_to_public()
-        outcomes.append((outcome, int((time.monotonic() - started) * 1000)))
+    tries = max(1, settings.QUIRE_MIGRATION_LOCK_TRIES)
+    results: dict[str, tuple[Outcome, int]] = {}
+    timeouts = dict.fromkeys(schema_names, 0)
+    pending = list(schema_names)
+    for attempt in range(1, tries + 1):
+        locked = []
+        for name in pending:
+            started = time.monotonic()
+            try:
+                applied = _migrate_locked(name)
+            except Exception as exc:
+                if _is_lock_timeout(exc):
+                    timeouts[name] += 1
+                    if attempt < tries:
+                        logger.warning(
+                            "migrating %s: lock timeout (try %d of %d), retrying later",
+                            name, attempt, tries,
+                        )  # fmt: skip
+                        locked.append(name)
+                        continue
+                    error = (
+                        f"lock timeout on {tries} tries (a long transaction holds a table): {exc!r}"
+                    )
+                else:
+                    error = f"{exc!r}"
+                    logger.exception("migrating %s failed", name)
+                outcome = Outcome(name, SchemaMigration.Status.FAILED, error=error[:4000])
+            else:
+                note = f"migrated after {timeouts[name]} lock timeout(s)" if timeouts[name] else ""
+                outcome = Outcome(name, SchemaMigration.Status.DONE, applied=applied, error=note)
+            finally:
+                connection.set_schema_to_public()
+            results[name] = (outcome, int((time.monotonic() - started) * 1000))
+        pending = locked
+        if not pending:
+            break
+        time.sleep(settings.QUIRE_MIGRATION_RETRY_BACKOFF * 2 ** (attempt - 1))
+    outcomes = [results[name] for name in schema_names]
     _record(outcomes, run_id=run_id)
     return [outcome for outcome, _ms in outcomes]
 
 
-LOCK_TIMEOUT = "120s"
+def _is_lock_timeout(exc: BaseException) -> bool:
+    """PostgreSQL's lock_not_available (55P03): `lock_timeout` expired."""
+    while exc is not None:
+        if getattr(exc, "pgcode", None) == "55P03":
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+# How long a second run waits for the first one's advisory lock on the same schema.
+ADVISORY_LOCK_TIMEOUT = "120s"
 
 
 def _migrate_locked(schema_name: str) -> int:
     """A second run on the same schema waits for the first, then finds nothing left to do.
 
-    The commit does not wait for the disk (`synchronous_commit = off`): were a crash to lose
-    it, the schema would simply still be behind, and the next run's one-pass check finds it.
+    The migration itself runs under `lock_timeout` (`QUIRE_MIGRATION_LOCK_TIMEOUT`): an ALTER
+    that waits for a lock queues every reader of the table behind it, so rather than wait, it
+    gives up quickly and is retried later. `statement_timeout`
+    (`QUIRE_MIGRATION_STATEMENT_TIMEOUT`) stops a statement that runs too long (a rewrite of a
+    big table) from holding its locks for good. The commit does not wait for the disk
+    (`synchronous_commit = off`): were a crash to lose it, the schema would simply still be
+    behind, and the next run's one-pass check finds it.
     """
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; SET LOCAL synchronous_commit = off; "
-                "SELECT pg_advisory_xact_lock(hashtext(%s))",
-                [f"quire.migrate:{schema_name}"],
+                f"SET LOCAL lock_timeout = '{ADVISORY_LOCK_TIMEOUT}'; "
+                "SET LOCAL synchronous_commit = off; "
+                "SELECT pg_advisory_xact_lock(hashtext(%s)); "
+                "SELECT set_config('lock_timeout', %s, true), "
+                "set_config('statement_timeout', %s, true)",
+                [
+                    f"quire.migrate:{schema_name}",
+                    settings.QUIRE_MIGRATION_LOCK_TIMEOUT,
+                    settings.QUIRE_MIGRATION_STATEMENT_TIMEOUT,
+                ],
             )
         # Search path: the blog's schema, then public. django-tenants' introspection looks in
         # the blog's schema only, so a missing migrations table is created there.

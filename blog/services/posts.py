@@ -253,7 +253,7 @@ def post_create(
         post.save()
         _note_schedule(post, tenant_id=tenant.id)
         _queue_search_refresh(post.id, tenant=tenant)
-        blog_changed()
+        blog_changed(post_ids=[post.id])
         if post.is_published:
             webhook_services.post_event_emit(tenant_id=tenant.id, event="post.published", post=post)
     return post
@@ -320,7 +320,7 @@ def post_update(
         post.save()
         _note_schedule(post, tenant_id=tenant.id)
         _queue_search_refresh(post.id, tenant=tenant)
-        blog_changed()
+        blog_changed(post_ids=[post.id])
         event = _post_event(was_published=was_published, is_published=post.is_published)
         if event:
             webhook_services.post_event_emit(tenant_id=tenant.id, event=event, post=post)
@@ -330,8 +330,9 @@ def post_update(
 def post_delete(*, tenant: Tenant, post: Post) -> None:
     with transaction.atomic():
         webhook_services.post_event_emit(tenant_id=tenant.id, event="post.deleted", post=post)
+        post_id = post.id
         post.delete()
-        blog_changed()
+        blog_changed(post_ids=[post_id])
 
 
 def post_publish_due(*, tenant_id: int, now: datetime) -> int:

@@ -25,7 +25,8 @@ def test_anonymous_reader_pages_and_feeds_are_shareable(tenant, path):
     assert response["Cache-Control"] == PUBLIC
     assert response["ETag"].startswith('"')
     assert response["Last-Modified"].endswith("GMT")
-    assert response["xkey"] == response["Surrogate-Key"] == f"blog-{tenant.schema_name}"
+    assert response["xkey"] == response["Surrogate-Key"]
+    assert response["xkey"].split() == [f"blog-{tenant.schema_name}", f"index-{tenant.schema_name}"]
 
 
 def test_a_post_page_names_the_blog_and_the_post(tenant):
@@ -80,7 +81,7 @@ def test_another_blogs_etag_never_answers_304(tenant, other_tenant):
     alpha = host_client(tenant).get("/")
     bravo = host_client(other_tenant).get("/", HTTP_IF_NONE_MATCH=alpha["ETag"])
     assert bravo.status_code == 200
-    assert bravo["xkey"] == f"blog-{other_tenant.schema_name}"
+    assert bravo["xkey"].split()[0] == f"blog-{other_tenant.schema_name}"
 
 
 def test_logged_in_readers_and_the_dashboard_are_never_shared(tenant, owner_client):
@@ -122,13 +123,24 @@ def purge_recorder(settings):
     server.shutdown()
 
 
-def test_publishing_purges_the_blogs_key_and_only_it(
+def test_a_post_change_purges_that_post_and_the_index_pages_of_its_blog_only(
     tenant, other_tenant, purge_recorder, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        write(tenant, "Purge me")
+        post = write(tenant, "Purge me")
+    schema = tenant.schema_name
     assert purge_recorder
-    assert set(purge_recorder) == {f"blog-{tenant.schema_name}"}
+    assert set(purge_recorder) == {f"post-{schema}-{post.id} index-{schema}"}
+
+
+def test_a_settings_change_purges_the_whole_blog(
+    tenant, purge_recorder, django_capture_on_commit_callbacks
+):
+    from blog.cache import blog_changed
+
+    with django_capture_on_commit_callbacks(execute=True):
+        blog_changed(schema=tenant.schema_name)  # what settings, tags, imports and media call
+    assert purge_recorder == [f"blog-{tenant.schema_name}"]
 
 
 def test_an_unreachable_varnish_does_not_fail_the_change(

@@ -104,6 +104,41 @@ def test_pages_are_served_by_varnish_and_a_publish_purges_only_that_blog(
     assert "Alpha" not in other.text
 
 
+def test_editing_a_post_purges_its_page_and_the_lists_but_not_the_other_posts(
+    transactional_db, varnish, make_blog
+):
+    from blog.services import posts as post_services
+    from tenants.context import tenant_context
+
+    blog = make_blog("varnishe")
+    edited, other = write(blog, "Edit me soon"), write(blog, "Leave me alone")
+    pages = ["/", "/feed/", "/tag/news/", f"/{edited.slug}/", f"/{other.slug}/"]
+    with tenant_context(blog):
+        post_services.post_update(
+            tenant=blog, post=edited, title="Edit me soon", body="First words.", tags="news",
+            action="publish",
+        )  # fmt: skip
+    for path in pages:
+        get(varnish, blog, path)
+        assert get(varnish, blog, path).headers["X-Front-Cache"] == "HIT", path
+
+    started = time.monotonic()
+    with tenant_context(blog):
+        post_services.post_update(
+            tenant=blog, post=edited, title="Edited title", body="Second words.", tags="news",
+            action="publish",
+        )  # fmt: skip
+    after = {path: get(varnish, blog, path) for path in pages}
+    assert time.monotonic() - started < 1
+    for path in pages[:4]:  # the post's own page and every list it shows up on
+        assert after[path].headers["X-Front-Cache"] == "MISS", path
+        assert "Edited title" in after[path].text, path
+        assert "Edit me soon" not in after[path].text, path
+    assert "Second words." in after[f"/{edited.slug}/"].text
+    # The other post's page never showed the edited one: still served from the front cache.
+    assert after[f"/{other.slug}/"].headers["X-Front-Cache"] == "HIT"
+
+
 def test_logged_in_readers_pass_through_and_are_never_stored(transactional_db, varnish, make_blog):
     blog = make_blog("varnishc")
     write(blog, "Hello")
