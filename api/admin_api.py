@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Path, Query, Schema, Status
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
@@ -456,7 +457,16 @@ def image_upload(request: HttpRequest):
     """Upload an image (multipart/form-data, field `file`) to the blog's media library, with
     the dashboard's checks and limits; the same bytes twice give the same image."""
     request.upload_handlers.insert(0, _SizeCap(request))
-    upload = request.FILES.get("file")
+    try:
+        upload = request.FILES.get("file")
+    except MultiPartParserError as exc:  # a body Django cannot parse is the client's mistake
+        raise ApiError(
+            400,
+            "invalid",
+            f"The multipart/form-data body could not be read ({exc}). Send the image as the "
+            "form-data field `file`.",
+            field="file",
+        ) from exc
     if getattr(request, "media_upload_too_large", False):
         media_services.size_check(size=None)
     if upload is None:
