@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import django
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, router, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
@@ -360,6 +360,13 @@ def _prepared_steps(executor: MigrationExecutor, plan: list) -> list:
 
 def _apply_forwards(executor: MigrationExecutor, plan: list) -> None:
     for migration, operations in _prepared_steps(executor, plan):
+        if not router.allow_migrate(connection.alias, migration.app_label):
+            # An app of the public schema only: the router turns each of its operations into
+            # nothing here, so only the record is written. (Its non-atomic operations, e.g.
+            # AddIndexConcurrently, would refuse to run inside this schema's transaction even
+            # to do nothing.)
+            executor.record_migration(migration)
+            continue
         with connection.schema_editor(atomic=migration.atomic) as editor:
             for operation, before, after in operations:
                 atomic_operation = operation.atomic or (

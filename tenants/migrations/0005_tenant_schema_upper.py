@@ -1,6 +1,7 @@
 import django.db.models.functions.text
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
+
+from tenants.migration_ops import AddIndexConcurrentlyPublic
 
 
 class Migration(migrations.Migration):
@@ -12,7 +13,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexConcurrently(
+        AddIndexConcurrentlyPublic(
             model_name="tenant",
             index=models.Index(
                 django.db.models.functions.text.Upper("schema_name"),
