@@ -1,5 +1,9 @@
 """Fleet migrations: bring every blog schema (plus the template and spare schemas) up to date.
 
+- `fleet_plan` first skips, with one query in public, every schema whose `SchemaMigration` row
+  says `done` at the code's migration fingerprint (`migration_state`): at 10,000 blogs a run
+  with nothing to apply reads no blog schema. `verify=True` (`migrate_fleet --verify`) checks
+  every schema anyway, for schemas changed by hand.
 - `schemas_needing_migration` works out in one pass (one query per 500 schemas) which schemas
   lack any migration of the current code, so up-to-date schemas cost nothing.
 - `schema_migrate` migrates one schema in its own transaction, under an advisory lock that
@@ -24,7 +28,7 @@ from functools import lru_cache
 
 import django
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, router, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
@@ -86,6 +90,52 @@ def fleet_schema_names() -> list[str]:
     names += SpareSchema.objects.order_by("id").values_list("schema_name", flat=True)
     names += Tenant.objects.order_by("id").values_list("schema_name", flat=True)
     return names
+
+
+def schemas_unrecorded(names: Iterable[str]) -> list[str]:
+    """The schemas among `names` (in their order) that are not recorded as brought up to the
+    code's migrations: no row, a row that is pending, running or failed (a failed migration is
+    rolled back, a non-atomic one may be partial), or one from another migration set. One
+    query in public; no blog schema is read."""
+    names = list(names)
+    if not names:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.name FROM unnest(%s::text[]) WITH ORDINALITY AS n(name, i) "
+            "LEFT JOIN tenants_schemamigration m ON m.schema_name = n.name "
+            "AND m.status = %s AND m.migration_state = %s "
+            "WHERE m.id IS NULL ORDER BY n.i",
+            [names, SchemaMigration.Status.DONE, migration_state()],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def schema_states_record(
+    schema_names: list[str], *, state: str, tenant_ids: dict[str, int] | None = None
+) -> None:
+    """Record that these schemas are up to date at the migration fingerprint `state` (they were
+    checked, or cloned from a template at that state). A row's run, error and duration are kept;
+    a new row's run is "checked"."""
+    if not schema_names:
+        return
+    tenant_ids = tenant_ids or {}
+    SchemaMigration.objects.bulk_create(
+        [
+            SchemaMigration(
+                schema_name=name,
+                tenant_id=tenant_ids.get(name),
+                run_id="checked",
+                status=SchemaMigration.Status.DONE,
+                migration_state=state,
+            )
+            for name in schema_names
+        ],
+        update_conflicts=True,
+        unique_fields=["schema_name"],
+        update_fields=["tenant", "status", "migration_state", "updated_at"],
+        batch_size=1000,
+    )
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
@@ -310,6 +360,13 @@ def _prepared_steps(executor: MigrationExecutor, plan: list) -> list:
 
 def _apply_forwards(executor: MigrationExecutor, plan: list) -> None:
     for migration, operations in _prepared_steps(executor, plan):
+        if not router.allow_migrate(connection.alias, migration.app_label):
+            # An app of the public schema only: the router turns each of its operations into
+            # nothing here, so only the record is written. (Its non-atomic operations, e.g.
+            # AddIndexConcurrently, would refuse to run inside this schema's transaction even
+            # to do nothing.)
+            executor.record_migration(migration)
+            continue
         with connection.schema_editor(atomic=migration.atomic) as editor:
             for operation, before, after in operations:
                 atomic_operation = operation.atomic or (
@@ -325,8 +382,9 @@ def _apply_forwards(executor: MigrationExecutor, plan: list) -> None:
 
 def _record(outcomes: list[tuple[Outcome, int]], *, run_id: str) -> None:
     done = [o.schema_name for o, _ms in outcomes if o.status == SchemaMigration.Status.DONE]
+    state = migration_state()
     if done:
-        SpareSchema.objects.filter(schema_name__in=done).update(migration_state=migration_state())
+        SpareSchema.objects.filter(schema_name__in=done).update(migration_state=state)
     SchemaMigration.objects.bulk_create(
         [
             SchemaMigration(
@@ -336,13 +394,18 @@ def _record(outcomes: list[tuple[Outcome, int]], *, run_id: str) -> None:
                 applied=outcome.applied,
                 error=outcome.error,
                 duration_ms=ms,
+                # Only a schema this process brought up to its own migrations gets their
+                # fingerprint; a failed one gets none, so no later run skips it.
+                migration_state=state if outcome.status == SchemaMigration.Status.DONE else "",
             )
             for outcome, ms in outcomes
         ],
         update_conflicts=True,
         unique_fields=["schema_name"],
-        update_fields=["run_id", "status", "applied", "error", "duration_ms", "updated_at"],
-    )
+        update_fields=[
+            "run_id", "status", "applied", "error", "duration_ms", "migration_state", "updated_at",
+        ],
+    )  # fmt: skip
     missing_tenant = SchemaMigration.objects.filter(
         schema_name__in=[o.schema_name for o, _ms in outcomes], tenant__isnull=True
     )
@@ -352,14 +415,25 @@ def _record(outcomes: list[tuple[Outcome, int]], *, run_id: str) -> None:
 
 
 def fleet_plan(
-    names: list[str] | None = None, *, run_id: str | None = None
+    names: list[str] | None = None, *, run_id: str | None = None, verify: bool = False
 ) -> tuple[str, list[str]]:
     """Start a run (or a further round of `run_id`): find the schemas that need work and mark
-    them pending. Returns (run_id, schemas). Schemas that are up to date are not touched."""
+    them pending. Returns (run_id, schemas).
+
+    Schemas recorded as brought up to the code's migration fingerprint are skipped without
+    reading them (`schemas_unrecorded`); the others are checked in their schema, and those found
+    up to date get the fingerprint recorded, so the next run skips them. `verify` checks every
+    schema (for schemas changed by hand since they were recorded)."""
     names = fleet_schema_names() if names is None else names
-    need = schemas_needing_migration(names)
+    candidates = names if verify else schemas_unrecorded(names)
+    need = schemas_needing_migration(candidates)
     run_id = run_id or uuid.uuid4().hex
-    tenant_ids = dict(Tenant.objects.filter(schema_name__in=need).values_list("schema_name", "id"))
+    behind = set(need)
+    current = [name for name in candidates if name not in behind]
+    tenant_ids = dict(
+        Tenant.objects.filter(schema_name__in=need + current).values_list("schema_name", "id")
+    )
+    schema_states_record(current, state=migration_state(), tenant_ids=tenant_ids)
     SchemaMigration.objects.bulk_create(
         [
             SchemaMigration(
@@ -370,12 +444,21 @@ def fleet_plan(
                 error="",
                 applied=0,
                 duration_ms=None,
+                migration_state="",
             )
             for name in need
         ],
         update_conflicts=True,
         unique_fields=["schema_name"],
-        update_fields=["tenant", "run_id", "status", "error", "applied", "duration_ms"],
+        update_fields=[
+            "tenant",
+            "run_id",
+            "status",
+            "error",
+            "applied",
+            "duration_ms",
+            "migration_state",
+        ],  # fmt: skip
         batch_size=1000,
     )
     return run_id, need

@@ -253,11 +253,12 @@ def tenant_search_rebuild(*, tenant: Tenant, actor: User, reason: str = "") -> N
 
 def tenant_migrations_rerun(*, tenant: Tenant, actor: User, reason: str = "") -> bool:
     """Queue a fleet migration of this blog's schema if it misses a migration (after commit),
-    audited. Returns False when the schema is already up to date (nothing is queued)."""
+    audited. Returns False when the schema is already up to date (nothing is queued). The
+    schema itself is read (`verify`), whatever its recorded migration fingerprint says."""
     from tasks import migrations as migration_tasks
     from tasks.queue import enqueue_on_commit
 
-    run_id, need = fleet.fleet_plan([tenant.schema_name])
+    run_id, need = fleet.fleet_plan([tenant.schema_name], verify=True)
     audit_log_record(
         actor=actor, action="tenant.migrations_rerun", tenant=tenant,
         before={}, after={"run_id": run_id if need else None, "queued": need},

@@ -71,5 +71,6 @@ def pool_fill(*, target: int | None = None) -> int:
             name = schemas.schema_name_new()
             schemas.schema_clone_from_template(name)
             SpareSchema.objects.create(schema_name=name, migration_state=state)
+            fleet.schema_states_record([name], state=state)
     logger.info("spare pool: made %d schema(s)", missing)
     return missing

@@ -38,7 +38,7 @@ def tenant_provision(
     host = blog_host(sub)
     try:
         with transaction.atomic():
-            schema_name = pool.pool_claim()
+            schema_name = pool.pool_claim()  # spares are at the code's migrations
             behind = False
             if schema_name is None:
                 logger.warning("spare-schema pool is empty: provisioning %s inline", sub)
@@ -47,6 +47,14 @@ def tenant_provision(
                 behind = bool(fleet.schemas_needing_migration([schema_name]))
             tenant = Tenant(schema_name=schema_name, subdomain=sub, name=name.strip())
             tenant.save()
+            if not behind:
+                # The fingerprint of the migrations the schema was made at, so that
+                # migrate_fleet skips it without reading it (tenants.fleet.fleet_plan).
+                fleet.schema_states_record(
+                    [schema_name],
+                    state=fleet.migration_state(),
+                    tenant_ids={schema_name: tenant.id},
+                )
             Domain.objects.create(domain=host, tenant=tenant, is_primary=True)
             account_services.membership_create(
                 user=owner, tenant_id=tenant.id, role=Membership.Role.OWNER

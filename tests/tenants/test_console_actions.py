@@ -211,14 +211,15 @@ def test_rerun_migrations_queues_only_a_schema_that_is_behind(
         "reason": "Spam reported by readers",
     }
 
-    unapply_newest_blog_migration(alpha.schema_name)
+    # Changed by hand (its recorded fingerprint still says up to date): staff reruns read it.
+    unapply_newest_blog_migration(alpha.schema_name, forget_state=False)
     with django_capture_on_commit_callbacks() as callbacks:
         response = act(staff, "rerun_migrations", alpha, bravo)
     assert "Queued migrations for 1 blog(s); 1 already up to date" in response.content.decode()
     assert len(callbacks) == 1
-    assert list(SchemaMigration.objects.values_list("schema_name", "status")) == [
-        (alpha.schema_name, "pending")
-    ]
+    assert list(
+        SchemaMigration.objects.exclude(status="done").values_list("schema_name", "status")
+    ) == [(alpha.schema_name, "pending")]
     entry = AuditLog.objects.filter(tenant=alpha).latest("id")
     assert entry.action == "tenant.migrations_rerun" and entry.after["queued"] == [
         alpha.schema_name

@@ -3,6 +3,7 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django_tenants.utils import get_public_schema_name
 
 from tenants import fleet, schemas
 from tenants.models import SchemaMigration
@@ -12,8 +13,9 @@ from tenants.progress import ProgressBar
 class Command(BaseCommand):
     help = (
         "Migrate the public schema, then every blog schema (and the template and spare "
-        "schemas) through Celery workers. Up-to-date schemas are skipped; one schema's failure "
-        "never stops the others; exits non-zero if any schema failed."
+        "schemas) through Celery workers. Schemas recorded as brought up to the code's "
+        "migrations are skipped without being read (--verify reads them all); one schema's "
+        "failure never stops the others; exits non-zero if any schema failed."
     )
 
     def add_arguments(self, parser) -> None:
@@ -21,6 +23,12 @@ class Command(BaseCommand):
             "--inline",
             action="store_true",
             help="migrate in this process instead of through workers (bootstrap, no worker)",
+        )
+        parser.add_argument(
+            "--verify",
+            action="store_true",
+            help="check every schema's django_migrations, not only those not recorded as up "
+            "to date (after changing schemas by hand)",
         )
         parser.add_argument("--batch-size", type=int, default=None)
         parser.add_argument(
@@ -30,15 +38,27 @@ class Command(BaseCommand):
             help="give up when no schema finishes for this many seconds (are workers running?)",
         )
 
-    def handle(self, *args, inline: bool, batch_size: int | None, stall_timeout: float, **opts):
-
+    def handle(
+        self,
+        *args,
+        inline: bool,
+        verify: bool,
+        batch_size: int | None,
+        stall_timeout: float,
+        **opts,
+    ):
         started = time.monotonic()
         verbosity = opts["verbosity"]
-        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+        # The public schema first, when it misses a migration of the code: one query, rather
+        # than Django's migrate (its checks, introspection and post-migrate signals cost seconds
+        # on a catalog holding 10,000 blogs' tables).
+        if verify or fleet.schemas_needing_migration([get_public_schema_name()]):
+            call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
         if not schemas.schema_exists(settings.QUIRE_TEMPLATE_SCHEMA):
             schemas.template_ensure()
-        run_id, need = fleet.fleet_plan()
-        total = len(fleet.fleet_schema_names())
+        names = fleet.fleet_schema_names()
+        run_id, need = fleet.fleet_plan(names, verify=verify)
+        total = len(names)
         if verbosity:
             self.stdout.write(
                 f"public schema migrated; {len(need)} of {total} schemas need migrations"
@@ -49,6 +69,7 @@ class Command(BaseCommand):
             self._round(need, run_id, size=size, inline=inline, stall_timeout=stall_timeout)
             attempted |= set(need)
             # Blogs created while this ran may come from a template that was still behind.
+            # (Later rounds trust the fingerprints: the first one recorded or migrated all.)
             names = [n for n in fleet.fleet_schema_names() if n not in attempted]
             run_id, need = fleet.fleet_plan(names, run_id=run_id)
         self._summary(run_id, len(fleet.fleet_schema_names()), started)
