@@ -58,32 +58,37 @@ def redis_instance(folder: Path, *args: str):
 
 
 @contextlib.contextmanager
-def gunicorn_host(folder: Path, **env: str):
-    """One web host: gunicorn with the production config (config/gunicorn.py), one worker, on
-    the test database; its access log (one line per request) in `folder/access.log`. Yields
-    (base URL, process, access log path)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    log, access = folder / "gunicorn.log", folder / "access.log"
-    environment = worker_env(
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="1",
-        GUNICORN_THREADS="2",
-        GUNICORN_ACCESS_LOG=str(access),
-        DJANGO_DEBUG="0",
-        **env,
-    )
-    command = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
+def gunicorn_hosts(folder: Path, count: int, **env: str):
+    """`count` web hosts, started together: gunicorn with the production config
+    (config/gunicorn.py), one worker each, on the test database; each one's access log (one line
+    per request) in `folder/web<n>/access.log`. Yields [(base URL, process, access log)]."""
+    hosts, processes = [], []
     try:
-        _wait(lambda: requests.get(url + "/healthz", timeout=2).ok, process, log, "gunicorn")
-        yield url, process, access
+        for n in range(1, count + 1):
+            (folder / f"web{n}").mkdir(parents=True, exist_ok=True)
+            port = free_port()
+            log, access = folder / f"web{n}" / "gunicorn.log", folder / f"web{n}" / "access.log"
+            environment = worker_env(
+                GUNICORN_BIND=f"127.0.0.1:{port}",
+                WEB_CONCURRENCY="1",
+                GUNICORN_THREADS="2",
+                GUNICORN_ACCESS_LOG=str(access),
+                DJANGO_DEBUG="0",
+                **env,
+            )
+            command = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]
+            with log.open("w") as out:
+                process = subprocess.Popen(
+                    command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT
+                )
+            processes.append(process)
+            hosts.append((f"http://127.0.0.1:{port}", process, access, log))
+        for url, process, _, log in hosts:
+            _wait(lambda: requests.get(url + "/healthz", timeout=2).ok, process, log, "gunicorn")  # noqa: B023
+        yield [(url, process, access) for url, process, access, _ in hosts]
     finally:
-        _stop(process)
+        for process in processes:
+            _stop(process)
 
 
 def run_django(code: str, *args: str, **env: str) -> str:

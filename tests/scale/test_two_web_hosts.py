@@ -16,7 +16,7 @@ from tenants.routing import blog_host
 from tests.blog.conftest import write
 from tests.blog.test_varnish import free_port, varnish_in_front_of
 from tests.conftest import PASSWORD
-from tests.scale.servers import gunicorn_host
+from tests.scale.servers import gunicorn_hosts
 from tests.tasks.conftest import ROOT, wait_for
 
 
@@ -38,10 +38,7 @@ def test_two_hosts_behind_one_varnish(transactional_db, make_blog, tmp_path):
     varnish_port = free_port()
     varnish_url = f"http://127.0.0.1:{varnish_port}/"
     with ExitStack() as stack:
-        hosts = [
-            stack.enter_context(gunicorn_host(tmp_path / f"web{n}", QUIRE_VARNISH_URLS=varnish_url))
-            for n in (1, 2)
-        ]
+        hosts = stack.enter_context(gunicorn_hosts(tmp_path, 2, QUIRE_VARNISH_URLS=varnish_url))
         (one, _, one_log), (two, two_process, two_log) = hosts
         vcl = subprocess.run(
             [sys.executable, "scripts/varnish_vcl.py", *(url.split("//")[1] for url, *_ in hosts)],
