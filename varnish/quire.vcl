@@ -8,15 +8,24 @@
 # `PURGE /` and an `xkey-purge: blog-<schema>` header (blog/purge.py).
 #
 # The backend below is `make run VARNISH=1`'s; docker-compose.yml and the tests rewrite the
-# two lines marked `# backend`.
+# two lines marked `# backend`. Several web hosts behind this one cache: `python
+# scripts/varnish_vcl.py HOST:PORT HOST:PORT ...` prints this file with one backend per host
+# (each with a /healthz probe, so a host that is down is skipped) in the round-robin director
+# `web` (tests/scale/test_two_web_hosts.py).
 vcl 4.1;
 
+import directors;
 import xkey;
 
 backend default {
     .host = "127.0.0.1";  # backend host
     .port = "8000";  # backend port
     .first_byte_timeout = 60s;
+}
+
+sub vcl_init {
+    new web = directors.round_robin();
+    web.add_backend(default);  # backends
 }
 
 # Who may purge: the web and worker processes (loopback here, the private network in Docker).
@@ -29,6 +38,7 @@ acl purgers {
 }
 
 sub vcl_recv {
+    set req.backend_hint = web.backend();
     if (req.method == "PURGE") {
         if (client.ip !~ purgers) {
             return (synth(403, "Forbidden"));

@@ -28,15 +28,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def varnish_in_front_of(backend_port: int):
+def varnish_in_front_of(backend_port: int = 0, *, vcl: str = "", port: int = 0):
+    """varnishd with quire.vcl in front of `backend_port`, or with the given `vcl` (e.g.
+    scripts/varnish_vcl.py's, several backends); on `port` or a free one. Yields its URL."""
     folder = tempfile.mkdtemp(prefix="quire-varnish-")
     os.chmod(folder, 0o755)  # varnishd's child runs as its own user
-    vcl = re.sub(r'"8000";  # backend port', f'"{backend_port}";', VCL.read_text())
-    assert str(backend_port) in vcl
+    if not vcl:
+        vcl = re.sub(r'"8000";  # backend port', f'"{backend_port}";', VCL.read_text())
+        assert str(backend_port) in vcl
     vcl_path = Path(folder) / "quire.vcl"
     vcl_path.write_text(vcl)
     vcl_path.chmod(0o644)
-    port = free_port()
+    port = port or free_port()
     log = open(Path(folder) / "log", "w")  # noqa: SIM115 (closed below)
     command = [shutil.which("varnishd") or "/usr/sbin/varnishd", "-F", "-n", f"{folder}/n"]
     command += ["-a", f"127.0.0.1:{port}", "-f", str(vcl_path), "-s", "malloc,32m", "-T", "none"]
