@@ -9,7 +9,8 @@ on-demand TLS, GOMAXPROCS/GOGC from the compose file). In the same run:
 then, alternating, --rounds times (order reversed every other round):
   direct           GET / on bench.localhost  gunicorn over plain HTTP
   caddy            GET / on bench.localhost  Caddy over HTTPS -> gunicorn, as shipped
-  caddy, no log    the same with CADDY_ACCESS_LOG=off
+                   (no access log: CADDY_ACCESS_LOG defaults to off)
+  caddy, log on    the same with CADDY_ACCESS_LOG=on
   caddy, 1 core    as shipped, Caddy pinned to CPU 0 (sched_setaffinity)
 Each leg also records the CPU time gunicorn (master and workers), Caddy and wrk spent per
 request (the scheduler's schedstat; wait4 for wrk), which other processes on the machine
@@ -245,9 +246,9 @@ def main() -> None:
     port = free_port()  # the machine is shared: other benches use fixed ports
     go = compose_caddy_env()
     variants = [  # name, extra environment, CPUs
-        ("caddy", go | {"CADDY_ACCESS_LOG": "on"}, None),
-        ("caddy, no log", go | {"CADDY_ACCESS_LOG": "off"}, None),
-        ("caddy, 1 core", go | {"CADDY_ACCESS_LOG": "on"}, {0}),
+        ("caddy", go | {"CADDY_ACCESS_LOG": "off"}, None),
+        ("caddy, log on", go | {"CADDY_ACCESS_LOG": "on"}, None),
+        ("caddy, 1 core", go | {"CADDY_ACCESS_LOG": "off"}, {0}),
     ]
     server = serve(env, port)
     workers = len(children(server.pid)) - 1

@@ -253,7 +253,7 @@ case $MODE in
       base=$procfile
       procfile=$LOCAL/Procfile.https
       { cat "$base"
-        echo "caddy: env QUIRE_UPSTREAM=127.0.0.1:$upstream CADDY_TLS=internal CADDY_LOG_FORMAT=console GOMAXPROCS=1 GOGC=400 CADDY_HTTPS_PORT=$QUIRE_PUBLIC_PORT CADDY_HTTP_PORT=${HTTPS_HTTP_PORT:-8080} XDG_DATA_HOME=$LOCAL/caddy XDG_CONFIG_HOME=$LOCAL/caddy caddy run --config Caddyfile --adapter caddyfile"
+        echo "caddy: env QUIRE_UPSTREAM=127.0.0.1:$upstream CADDY_TLS=internal CADDY_ACCESS_LOG=${CADDY_ACCESS_LOG:-on} CADDY_LOG_FORMAT=console GOMAXPROCS=1 GOGC=400 CADDY_HTTPS_PORT=$QUIRE_PUBLIC_PORT CADDY_HTTP_PORT=${HTTPS_HTTP_PORT:-8080} XDG_DATA_HOME=$LOCAL/caddy XDG_CONFIG_HOME=$LOCAL/caddy caddy run --config Caddyfile --adapter caddyfile"
       } >"$procfile"
       log "starting Caddy (https://localhost:$QUIRE_PUBLIC_PORT, its own CA: accept the warning once or trust .local/caddy/caddy/pki/authorities/local/root.crt), web, worker and beat; Ctrl-C stops everything"
     else

@@ -112,9 +112,11 @@ def test_caddy_keeps_upstream_connections_and_gunicorn_outlasts_them(tmp_path):
     assert json.loads(cmd)[:3] == ["gunicorn", "-c", "config/gunicorn.py"]
 
 
-def test_caddy_access_log_can_be_turned_off(tmp_path):
+def test_caddy_access_log_is_off_by_default_and_can_be_turned_on(tmp_path):
     on = _caddy_json(tmp_path, CADDY_ACCESS_LOG="on")
     off = _caddy_json(tmp_path, CADDY_ACCESS_LOG="off")
+    default = _caddy_json(tmp_path)  # no reader's address in a log unless the operator asks
+    assert not default["apps"]["http"]["servers"]["srv0"].get("logs")
     assert on["apps"]["http"]["servers"]["srv0"].get("logs")
     assert not off["apps"]["http"]["servers"]["srv0"].get("logs")
     assert "access_log" not in json.dumps(off)  # no stray snippet names
