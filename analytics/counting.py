@@ -19,7 +19,7 @@ import os
 import re
 import secrets
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from hashlib import blake2b
@@ -285,10 +285,10 @@ def lookup_and_record(
 ) -> tuple[bytes | None, bytes | None, bool]:
     """The blog's page-cache version and the cached page (as `MGET` would give them), with
     the hit counted in the same round trip when the page is served from the cache; whether
-    it was is the third value (if not, the response is counted as usual). `hit.post_id` is
-    ignored: a page view's post is the cached entry's. Raises `redis.RedisError`."""
+    it was is the third value (if not, the response is counted as usual). Give no
+    `hit.post_id`: a page view's post is the cached entry's. Raises `redis.RedisError`."""
     day = (now or timezone.now()).astimezone(UTC).date()
-    keys, args = _command(replace(hit, post_id=None), day)
+    keys, args = _command(hit, day)
     mode = "f" if hit.kind == FEED else "v"
     version, entry, counted = _lookup_script(settings.REDIS_URL)(
         keys=[version_key, page_key, *keys], args=[mode, f"{hit.tenant_id}|p|", *args]

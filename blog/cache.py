@@ -36,7 +36,9 @@ NOT_FOUND_SECONDS = 60
 logger = logging.getLogger(__name__)
 
 _VERSION_KEY = "quire:blog:{schema}:version"
-_PAGE_KEY = "quire:blog:{schema}:page:{digest}"
+# `pg:` entries start with a header line (_entry); `page:` held bare pickles, which processes
+# of an older release still read while a deploy rolls: the two never share an entry.
+_PAGE_KEY = "quire:blog:{schema}:pg:{digest}"
 _CACHED_STATUSES = {200, 301, 404}
 _KEPT_HEADERS = (
     "Content-Type",

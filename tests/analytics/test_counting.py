@@ -230,14 +230,14 @@ def test_a_cache_hit_is_counted_in_its_lookup_round_trip_and_only_what_counts(te
     assert (got["v"], got["f"]) == (4, 4)
 
 
-def test_a_cached_page_of_the_old_format_is_a_miss(tenant):
+def test_a_cached_page_without_its_header_line_is_a_miss(tenant):
     write(tenant, "Hello")
     client = reader(tenant)
     client.get("/hello/")
     redis = counting.redis_client()
-    keys = list(redis.scan_iter(match="quire:blog:*:page:*"))
+    keys = list(redis.scan_iter(match="quire:blog:*:pg:*"))
     version = int(redis.get(f"quire:blog:{tenant.schema_name}:version"))
-    for key in keys:  # (version, status, headers, content), as pages were cached before
+    for key in keys:  # (version, status, headers, content): the format before the header line
         redis.set(key, pickle.dumps((version, 200, {}, b"old")))
     response = client.get("/hello/")
     assert response["X-Cache"] == "miss" and b"Hello" in response.content
