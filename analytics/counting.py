@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import redis
 from django.conf import settings
 from django.utils import timezone
+from redis.commands.core import Script
 
 logger = logging.getLogger(__name__)
 
@@ -216,28 +217,80 @@ class Hit:
     country: str = ""
 
 
+def _command(hit: Hit, day: date) -> tuple[list[str], list[object]]:
+    """The keys and arguments of one hit's counts (`_RECORD`'s), reading the day's salt once
+    per process per day. The post's field only when `hit.post_id` is set."""
+    tid = hit.tenant_id
+    if hit.kind == FEED:
+        visitor, fields = "", [f"{tid}|f"]
+    else:
+        salt = _salt_for(redis_client(), day)
+        visitor = visitor_hash(salt=salt, tenant_id=tid, ip=hit.ip, user_agent=hit.user_agent)
+        fields = [f"{tid}|v", f"{tid}|d|{device_class(hit.user_agent)}"]
+        if hit.post_id is not None:
+            fields.append(f"{tid}|p|{hit.post_id}")
+        if hit.referrer:
+            fields.append(f"{tid}|r|{hit.referrer}")
+        if hit.country:
+            fields.append(f"{tid}|c|{hit.country}")
+    keys = [counts_key(day), unique_key(day, tid)]
+    return keys, [visitor, COUNTS_SECONDS, UNIQUE_SECONDS, *fields]
+
+
 def hit_record(hit: Hit, *, now: datetime | None = None) -> None:
     """Count one view or feed fetch: one Redis command, sent without waiting for its answer
     (plus, once per process per day, reading the day's salt). Redis being down loses the
     count, never the page."""
     day = (now or timezone.now()).astimezone(UTC).date()
-    tid = hit.tenant_id
     try:
-        if hit.kind == FEED:
-            visitor, fields = "", [f"{tid}|f"]
-        else:
-            salt = _salt_for(redis_client(), day)
-            visitor = visitor_hash(salt=salt, tenant_id=tid, ip=hit.ip, user_agent=hit.user_agent)
-            fields = [f"{tid}|v", f"{tid}|d|{device_class(hit.user_agent)}"]
-            if hit.post_id is not None:
-                fields.append(f"{tid}|p|{hit.post_id}")
-            if hit.referrer:
-                fields.append(f"{tid}|r|{hit.referrer}")
-            if hit.country:
-                fields.append(f"{tid}|c|{hit.country}")
-        _sender(settings.REDIS_URL).send(
-            "EVAL", _RECORD, 2, counts_key(day), unique_key(day, tid),
-            visitor, COUNTS_SECONDS, UNIQUE_SECONDS, *fields,
-        )  # fmt: skip
+        keys, args = _command(hit, day)
+        _sender(settings.REDIS_URL).send("EVAL", _RECORD, 2, *keys, *args)
     except redis.RedisError:
         logger.warning("analytics: Redis unreachable, a %s was not counted", hit.kind)
+
+
+# A reader page-cache lookup that counts the hit in the same round trip (blog.cache reads the
+# blog's version and the page; this does the same and, when the page is served from it, what
+# `_RECORD` does). A cached entry starts with a line `<version> <status> <h|o> <post id>`
+# (blog.cache._entry): counted only when its version is the blog's, its status 200 and, for a
+# page view, it is HTML. KEYS: version, page, counts hash, visitor sketch. ARGV: "v" (view) or
+# "f" (feed), the post field's prefix, then `_RECORD`'s arguments. Returns version, entry and
+# 1 if counted.
+_LOOKUP_RECORD = """
+local version = redis.call('GET', KEYS[1])
+local entry = redis.call('GET', KEYS[2])
+if not version or not entry then return {version or false, entry or false, 0} end
+local v, status, kind, post = string.match(entry, '^(%d+) (%d+) (%a) (%d*)\\n')
+if v ~= version or status ~= '200' or (ARGV[1] == 'v' and kind ~= 'h') then
+  return {version, entry, 0}
+end
+if ARGV[3] ~= '' then
+  redis.call('PFADD', KEYS[4], ARGV[3])
+  redis.call('EXPIRE', KEYS[4], ARGV[5])
+end
+for i = 6, #ARGV do redis.call('HINCRBY', KEYS[3], ARGV[i], 1) end
+if ARGV[1] == 'v' and post ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[2] .. post, 1) end
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+return {version, entry, 1}
+"""
+
+
+@lru_cache(maxsize=4)
+def _lookup_script(url: str) -> Script:
+    return _client(url).register_script(_LOOKUP_RECORD)
+
+
+def lookup_and_record(
+    hit: Hit, *, version_key: str, page_key: str, now: datetime | None = None
+) -> tuple[bytes | None, bytes | None, bool]:
+    """The blog's page-cache version and the cached page (as `MGET` would give them), with
+    the hit counted in the same round trip when the page is served from the cache; whether
+    it was is the third value (if not, the response is counted as usual). Give no
+    `hit.post_id`: a page view's post is the cached entry's. Raises `redis.RedisError`."""
+    day = (now or timezone.now()).astimezone(UTC).date()
+    keys, args = _command(hit, day)
+    mode = "f" if hit.kind == FEED else "v"
+    version, entry, counted = _lookup_script(settings.REDIS_URL)(
+        keys=[version_key, page_key, *keys], args=[mode, f"{hit.tenant_id}|p|", *args]
+    )
+    return version, entry, bool(counted)

@@ -58,10 +58,59 @@ def _referrer(request: HttpRequest) -> str:
     return counting.referrer_domain(raw, own_host=request.get_host()) if raw else ""
 
 
+class _CountingFetch:
+    """Handed to the reader page cache (`request.reader_fetch`) for a request that will be
+    counted if the cache answers it: the cache's lookup then counts the hit in its own round
+    trip (`counting.lookup_and_record`), so a counted cache hit costs no extra Redis command.
+    Only for what is known before the lookup to be countable: a GET, not a prefetch, not a
+    bot, no `If-Match`/`If-Unmodified-Since` (which could turn a hit into a 412), and a feed or,
+    without the beacon, a page. Redis then counts only a current entry answered 200 (and for a
+    page, HTML); anything else is counted, or not, after the response as before."""
+
+    __slots__ = ("request", "kind", "user_agent")
+
+    def __init__(self, request: HttpRequest, kind: str, user_agent: str):
+        self.request, self.kind, self.user_agent = request, kind, user_agent
+
+    def __call__(self, *, version_key: str, page_key: str) -> tuple[bytes | None, bytes | None]:
+        request = self.request
+        ip = request.META.get("REMOTE_ADDR", "")
+        view = self.kind == counting.VIEW
+        hit = counting.Hit(
+            tenant_id=request.tenant.id,
+            kind=self.kind,
+            ip=ip,
+            user_agent=self.user_agent,
+            referrer=_referrer(request) if view else "",
+            country=country_of(ip) if view else "",
+        )
+        version, entry, counted = counting.lookup_and_record(
+            hit, version_key=version_key, page_key=page_key
+        )
+        request.reader_counted = counted
+        return version, entry
+
+
+def _counting_fetch(request: HttpRequest) -> _CountingFetch | None:
+    if request.method != "GET" or _prefetch(request):
+        return None
+    meta = request.META
+    if "HTTP_IF_MATCH" in meta or "HTTP_IF_UNMODIFIED_SINCE" in meta:
+        return None
+    kind = counting.FEED if is_feed(request.path) else counting.VIEW
+    if kind == counting.VIEW and settings.QUIRE_ANALYTICS_BEACON:
+        return None
+    user_agent = meta.get("HTTP_USER_AGENT", "")
+    if is_bot(user_agent, feed=kind == counting.FEED):
+        return None
+    return _CountingFetch(request, kind, user_agent)
+
+
 def response_count(request: HttpRequest, response: HttpResponse) -> None:
     answered = getattr(request, "reader_response", None)
     if (
         answered is None
+        or getattr(request, "reader_counted", False)  # with the cache lookup (_CountingFetch)
         or request.method != "GET"
         or answered.status_code != 200
         or response.status_code not in (200, 304)
@@ -143,6 +192,7 @@ class AnalyticsMiddleware:
             return self.get_response(request)
         if request.path == BEACON_PATH and settings.QUIRE_ANALYTICS_BEACON:
             return beacon_receive(request)
+        request.reader_fetch = _counting_fetch(request)
         response = self.get_response(request)
         response_count(request, response)
         return response

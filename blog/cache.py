@@ -40,7 +40,9 @@ NOT_FOUND_SECONDS = 60
 logger = logging.getLogger(__name__)
 
 _VERSION_KEY = "quire:blog:{schema}:version"
-_PAGE_KEY = "quire:blog:{schema}:page:{digest}"
+# `pg:` entries start with a header line (_entry); `page:` held bare pickles, which processes
+# of an older release still read while a deploy rolls: the two never share an entry.
+_PAGE_KEY = "quire:blog:{schema}:pg:{digest}"
 _CACHED_STATUSES = {200, 301, 404}
 _KEPT_HEADERS = (
     "Content-Type",
@@ -138,7 +140,12 @@ def _lookup(request: HttpRequest) -> _Lookup | None:
     key = _PAGE_KEY.format(schema=schema, digest=blake2b(where, digest_size=16).hexdigest())
     version_key = _VERSION_KEY.format(schema=schema)
     try:
-        raw_version, raw_entry = _redis().mget([version_key, key])
+        # Analytics may count the hit in this same round trip (analytics.middleware).
+        fetch = getattr(request, "reader_fetch", None)
+        if fetch is not None:
+            raw_version, raw_entry = fetch(version_key=version_key, page_key=key)
+        else:
+            raw_version, raw_entry = _redis().mget([version_key, key])
         if raw_version is None:
             version = time.time_ns()
             if not _redis().set(version_key, version, nx=True):
@@ -148,10 +155,10 @@ def _lookup(request: HttpRequest) -> _Lookup | None:
         logger.warning("page cache unreachable: serving %s uncached", request.path)
         return None
     version = int(raw_version)
-    entry = pickle.loads(raw_entry) if raw_entry is not None else None  # noqa: S301 (our Redis)
-    if entry is None or entry[0] != version:
+    head, _newline, body = (raw_entry or b"").partition(b"\n")
+    if not head.startswith(b"%d " % version):  # none, stale, or of an older format
         return _Lookup(key, version, None)
-    _version, status, headers, content = entry
+    status, headers, content = pickle.loads(body)  # noqa: S301 (our own Redis)
     response = HttpResponse(content, status=status)
     for name, value in headers.items():
         response[name] = value
@@ -186,6 +193,19 @@ def _conditional(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return get_conditional_response(
         request, etag=response["ETag"], last_modified=last_modified, response=response
     )
+
+
+def _entry(
+    request: HttpRequest, response: HttpResponse, *, version: int, headers: dict[str, str]
+) -> bytes:
+    """A cached page: a first line `<version> <status> <h|o> <post id>` (h: HTML), which a
+    Redis script can read (analytics counts a hit in the lookup's round trip), then the
+    pickled status, headers and content."""
+    html = b"h" if response.get("Content-Type", "").startswith("text/html") else b"o"
+    post_id = getattr(request, "surrogate_post_id", None)
+    post = b"%d" % post_id if post_id is not None else b""
+    head = b"%d %d %s %s\n" % (version, response.status_code, html, post)
+    return head + pickle.dumps((response.status_code, headers, response.content))
 
 
 class ReaderCacheMiddleware:
@@ -244,9 +264,9 @@ def reader_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return _conditional(request, response)
         headers = {h: response[h] for h in _KEPT_HEADERS if h in response}
         timeout = NOT_FOUND_SECONDS if response.status_code == 404 else PAGE_SECONDS
-        entry = (lookup.version, response.status_code, headers, response.content)
+        entry = _entry(request, response, version=lookup.version, headers=headers)
         try:
-            _redis().set(lookup.key, pickle.dumps(entry), ex=timeout)
+            _redis().set(lookup.key, entry, ex=timeout)
         except redis.RedisError:
             pass  # stays uncached; the reader got the page
         response["X-Cache"] = "miss"

@@ -2,6 +2,7 @@
 person kept. Real Redis, real requests through the whole middleware stack."""
 
 import ipaddress
+import pickle
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -188,3 +189,56 @@ def test_redis_down_loses_the_count_not_the_page(tenant, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     response = reader(tenant).get("/hello/")
     assert response.status_code == 200 and b"Hello" in response.content
+
+
+def test_a_cache_hit_is_counted_in_its_lookup_round_trip_and_only_what_counts(tenant, settings):
+    post = write(tenant, "Hello")
+    client = reader(tenant)
+    sender = counting._sender(settings.REDIS_URL)
+    first = client.get("/hello/")
+    assert first["X-Cache"] == "miss" and not first.wsgi_request.reader_counted
+    counting.counts_sync()
+    assert sender.pending == 0
+    hit = client.get("/hello/")
+    # Counted by the page lookup's script: nothing more sent, counted once with its post.
+    assert hit["X-Cache"] == "hit" and hit.wsgi_request.reader_counted
+    assert sender.pending == 0
+    revalidated = client.get("/hello/", HTTP_IF_NONE_MATCH=hit["ETag"])
+    assert revalidated.status_code == 304 and revalidated.wsgi_request.reader_counted
+    got = counts(tenant)
+    assert (got["v"], got[f"p|{post.id}"], got["d|desktop"]) == (3, 3, 3)
+    # A cached 404 is a hit but no view; an If-Match that fails is a 412, not a view.
+    assert client.get("/tag/nothing/").status_code == 404
+    missing = client.get("/tag/nothing/")
+    assert missing["X-Cache"] == "hit" and not missing.wsgi_request.reader_counted
+    assert client.get("/hello/", HTTP_IF_MATCH='"other"').status_code == 412
+    # A feed hit is a feed fetch; a page stale after a change is rendered and counted once.
+    client.get("/feed/")
+    feed = client.get("/feed/")
+    assert feed["X-Cache"] == "hit" and feed.wsgi_request.reader_counted
+    write(tenant, "Another")
+    assert client.get("/hello/")["X-Cache"] == "miss"
+    got = counts(tenant)
+    assert (got["v"], got["f"], got[f"p|{post.id}"]) == (4, 2, 4)
+    # With the beacon on, the lookup counts no page (the beacon does), still feeds.
+    settings.QUIRE_ANALYTICS_BEACON = True
+    page = client.get("/hello/")
+    assert page["X-Cache"] == "hit" and not getattr(page.wsgi_request, "reader_counted", 0)
+    assert client.get("/feed/")["X-Cache"] == "miss"  # stale since the new post
+    assert client.get("/feed/").wsgi_request.reader_counted
+    got = counts(tenant)
+    assert (got["v"], got["f"]) == (4, 4)
+
+
+def test_a_cached_page_without_its_header_line_is_a_miss(tenant):
+    write(tenant, "Hello")
+    client = reader(tenant)
+    client.get("/hello/")
+    redis = counting.redis_client()
+    keys = list(redis.scan_iter(match="quire:blog:*:pg:*"))
+    version = int(redis.get(f"quire:blog:{tenant.schema_name}:version"))
+    for key in keys:  # (version, status, headers, content): the format before the header line
+        redis.set(key, pickle.dumps((version, 200, {}, b"old")))
+    response = client.get("/hello/")
+    assert response["X-Cache"] == "miss" and b"Hello" in response.content
+    assert counts(tenant)["v"] == 2
