@@ -127,7 +127,7 @@ QUIRE_HANDOFF_MAX_AGE = env.int("QUIRE_HANDOFF_MAX_AGE", default=60)
 # How long host -> tenant lookups stay in the cache (they are also invalidated on change).
 QUIRE_ROUTING_CACHE_SECONDS = env.int("QUIRE_ROUTING_CACHE_SECONDS", default=300)
 # ...and in each process for this long (routes involving a custom domain: 2 s at most)...
-QUIRE_ROUTING_LOCAL_SECONDS = env.float("QUIRE_ROUTING_LOCAL_SECONDS", default=30.0)
+QUIRE_ROUTING_LOCAL_SECONDS = env.float("QUIRE_ROUTING_LOCAL_SECONDS", default=300.0)
 # ...while each process asks Redis this often which hosts changed (a rename, suspension or
 # deletion made elsewhere takes this long to reach it).
 QUIRE_ROUTING_POLL_SECONDS = env.float("QUIRE_ROUTING_POLL_SECONDS", default=0.5)

@@ -6,15 +6,15 @@ tenant or domain calls `routing_invalidate` for its hosts. When Redis is unreach
 lookup goes to the database: pages stay up.
 
 This runs on every request, so each process keeps what it read (`_local`, up to
-`_LOCAL_MAX` hosts) for `QUIRE_ROUTING_LOCAL_SECONDS` (30 s; 2 s for routes involving a
-custom domain, which a plan downgrade must stop within a minute). A process does not ask
-Redis per request whether its copy is still right: `routing_invalidate` bumps a generation
-number and records the changed hosts in a sorted set (one Lua call, atomic), and each process
-reads the generation and the hosts changed since its last look at most every
-`QUIRE_ROUTING_POLL_SECONDS` (0.5 s; one pipelined round trip), dropping just those hosts.
-A rename, suspension or deletion therefore stops being routed in every process within
-that time, and at once in the process that made it. With the host changing on every request
-(10,000 blogs, no front cache) the routing costs no Redis round trip per request.
+`_LOCAL_MAX` hosts) for `QUIRE_ROUTING_LOCAL_SECONDS` (300 s, as long as Redis keeps it;
+2 s for routes involving a custom domain, which a plan downgrade must stop within a minute).
+A process does not ask Redis per request whether its copy is still right:
+`routing_invalidate` bumps a generation number and records the changed hosts in a sorted set
+(one Lua call, atomic), and each process reads the generation and the hosts changed since its
+last look at most every `QUIRE_ROUTING_POLL_SECONDS` (0.5 s; one pipelined round trip),
+dropping just those hosts. A rename, suspension or deletion therefore stops being routed in
+every process within that time, and at once in the process that made it. With the host
+changing on every request (10,000 blogs, no front cache) routing costs no Redis round trip.
 """
 
 import json
@@ -38,7 +38,7 @@ _UNKNOWN_SECONDS = 30
 # Routes that involve a custom domain are kept this long at most: a plan downgrade stops the
 # domain within a minute without billing having to know about routing.
 _CUSTOM_SECONDS = 60
-_LOCAL_MAX = 50_000
+_LOCAL_MAX = 20_000
 _local: dict[str, tuple[float, dict]] = {}
 _GENERATION_KEY = "quire:route:generation"
 _CHANGES_KEY = "quire:route:changes"

@@ -125,7 +125,7 @@ def _poll_passes(settings):
 def test_a_change_made_in_another_process_stops_routing_within_the_poll(
     tenant, other_tenant, settings
 ):
-    """The memo lives 30 s; a deletion or a rename made elsewhere must not: each process asks
+    """The memo lives 300 s; a deletion or a rename made elsewhere must not: each process asks
     Redis which hosts changed every QUIRE_ROUTING_POLL_SECONDS and drops them."""
     from tenants import routing
     from tenants.models import Domain
