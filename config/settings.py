@@ -126,8 +126,11 @@ QUIRE_MIGRATION_RETRY_BACKOFF = env.float("QUIRE_MIGRATION_RETRY_BACKOFF", defau
 QUIRE_HANDOFF_MAX_AGE = env.int("QUIRE_HANDOFF_MAX_AGE", default=60)
 # How long host -> tenant lookups stay in the cache (they are also invalidated on change).
 QUIRE_ROUTING_CACHE_SECONDS = env.int("QUIRE_ROUTING_CACHE_SECONDS", default=300)
-# ...and in each process for this long (a change made elsewhere takes this long to show).
-QUIRE_ROUTING_LOCAL_SECONDS = env.float("QUIRE_ROUTING_LOCAL_SECONDS", default=2.0)
+# ...and in each process for this long (routes involving a custom domain: 2 s at most)...
+QUIRE_ROUTING_LOCAL_SECONDS = env.float("QUIRE_ROUTING_LOCAL_SECONDS", default=300.0)
+# ...while each process asks Redis this often which hosts changed (a rename, suspension or
+# deletion made elsewhere takes this long to reach it).
+QUIRE_ROUTING_POLL_SECONDS = env.float("QUIRE_ROUTING_POLL_SECONDS", default=0.5)
 
 MIDDLEWARE = [
     "tenants.proxy.TrustedProxyMiddleware",

@@ -41,7 +41,7 @@ class CaddyAskMiddleware:
     """`GET /_quire/ask?domain=<host>` on any host: Caddy's on-demand TLS asks before it gets
     a certificate. 200 only for the platform domain (and www), an active blog's subdomain or
     an active blog's verified custom domain on a plan that includes it; 4xx for anything else.
-    Answers come from the routing cache (Redis, plus a 2 s in-process memo): no query on a hit.
+    Answers come from the routing cache (Redis, plus the in-process memo): no query on a hit.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):

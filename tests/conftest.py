@@ -52,6 +52,7 @@ def _fresh_cache():
     """Routing and page caches live in Redis (a test database of its own): start empty."""
     cache.clear()
     routing._local.clear()  # the per-process memo of host routes
+    routing._seen.update(generation=None, next_poll=0.0)
     yield
 
 

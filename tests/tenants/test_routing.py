@@ -1,4 +1,5 @@
 import json
+import time
 
 import pytest
 
@@ -106,3 +107,77 @@ def test_a_suspension_reaches_this_process_at_once(tenant, tenant_client):
     assert tenant_client.get("/").status_code == 200  # memoised in this process
     tenant_set_status(tenant=tenant, status=Tenant.Status.SUSPENDED)
     assert tenant_client.get("/").status_code == 403
+
+
+def _as_another_process_saw_it(hosts):
+    """What a process that served these hosts a moment ago still holds in its memo."""
+    from tenants import routing
+
+    for host in hosts:
+        routing.host_resolve(host)
+    return {host: routing._local[host] for host in hosts}
+
+
+def _poll_passes(settings):
+    time.sleep(settings.QUIRE_ROUTING_POLL_SECONDS + 0.05)
+
+
+def test_a_change_made_in_another_process_stops_routing_within_the_poll(
+    tenant, other_tenant, settings
+):
+    """The memo lives 300 s; a deletion or a rename made elsewhere must not: each process asks
+    Redis which hosts changed every QUIRE_ROUTING_POLL_SECONDS and drops them."""
+    from tenants import routing
+    from tenants.models import Domain
+
+    settings.QUIRE_ROUTING_POLL_SECONDS = 0.2
+    held = _as_another_process_saw_it(["alpha.localhost", "bravo.localhost"])
+    # The other process (this one's memo is cleared by the change itself): delete alpha,
+    # move bravo to a new name.
+    tenant_set_status(tenant=tenant, status=Tenant.Status.DELETED)
+    Domain.objects.filter(domain="bravo.localhost").update(domain="bravo2.localhost")
+    routing.routing_invalidate("bravo.localhost", "bravo2.localhost")
+    routing._local.update(held)  # as this process still had them
+
+    _poll_passes(settings)
+    assert routing.host_resolve("alpha.localhost").tenant.status == Tenant.Status.DELETED
+    assert routing.host_resolve("bravo.localhost") is None
+    assert routing.host_resolve("bravo2.localhost").tenant.schema_name == other_tenant.schema_name
+    assert host_client("alpha.localhost").get("/").status_code == 404
+    assert host_client("bravo.localhost").get("/").status_code == 404
+
+
+def test_other_changes_leave_this_process_memo_alone(tenant, other_tenant, settings):
+    """Only the hosts that changed are dropped: a fleet where blogs change all the time keeps
+    serving every other host from memory."""
+    from tenants import routing
+
+    settings.QUIRE_ROUTING_POLL_SECONDS = 0.2
+    _as_another_process_saw_it(["alpha.localhost"])
+    _poll_passes(settings)
+    routing.host_resolve("alpha.localhost")  # the first look of this process is done
+    routing.routing_invalidate("bravo.localhost")
+    _poll_passes(settings)
+    routing.host_resolve("bravo.localhost")
+    assert "alpha.localhost" in routing._local
+
+
+def test_a_page_cached_for_one_host_is_never_served_on_another(tenant, other_tenant):
+    """Routing memoised for both hosts in this process, pages cached for both: each host
+    always gets its own blog's page, and B's first request is a miss although A's page is
+    cached under the same path."""
+    from tests.blog.conftest import write
+
+    write(tenant, "Alpha only post")
+    write(other_tenant, "Bravo only post")
+    a, b = host_client(tenant), host_client(other_tenant)
+    first_a = a.get("/")
+    assert first_a["X-Cache"] == "miss"
+    first_b = b.get("/")
+    assert first_b["X-Cache"] == "miss"
+    for _ in range(3):
+        page_a, page_b = a.get("/"), b.get("/")
+        assert page_a["X-Cache"] == page_b["X-Cache"] == "hit"
+        assert b"Alpha only post" in page_a.content and b"Bravo only post" not in page_a.content
+        assert b"Bravo only post" in page_b.content and b"Alpha only post" not in page_b.content
+        assert page_a["ETag"] != page_b["ETag"]
