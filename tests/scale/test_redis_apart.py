@@ -56,7 +56,7 @@ def test_cache_and_broker_on_separate_instances(transactional_db, make_blog, tmp
         assert (miss, hit) == ("miss", "hit")
 
         in_cache, in_broker = keys(cache_url), keys(broker_url)
-        assert any(key.startswith(f"quire:blog:{blog.schema_name}:page:") for key in in_cache)
+        assert any(key.startswith(f"quire:blog:{blog.schema_name}:pg:") for key in in_cache)
         assert not [key for key in in_cache if BROKER_KEY.match(key)], in_cache
         assert in_broker and all(BROKER_KEY.match(key) for key in in_broker), in_broker
         broker = redis.Redis.from_url(broker_url)
