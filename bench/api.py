@@ -137,7 +137,7 @@ def main() -> None:
             print(f"measuring {name} {label} ...", flush=True)
             f = _rt["measure"](
                 wrk, f"http://127.0.0.1:{PORT}{path}",
-                seconds=args.duration, connections=args.connections,
+                seconds=args.duration, connections=args.connections, server_pid=server.pid,
             )  # fmt: skip
             figures[label] = f
             rows.append([name, label, f"{f['rps']:.0f}", f"{f['p50']:.2f}", f"{f['p99']:.2f}"])
