@@ -21,14 +21,13 @@ import hmac
 import http.client
 import ipaddress
 import socket
-import ssl
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from blog.imports.fetch import address_allowed
+from blog.imports.fetch import PinnedHTTP, PinnedHTTPS, address_allowed
 
 RESPONSE_CAP = 64 * 1024
 RESPONSE_KEPT = 1024
@@ -107,25 +106,6 @@ def _resolve(host: str, port: int) -> str:
     return addresses[0]
 
 
-class _PinnedHTTP(http.client.HTTPConnection):
-    def __init__(self, host: str, port: int, *, ip: str, timeout: float):
-        super().__init__(host, port, timeout=timeout)
-        self._ip = ip
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._ip, self.port), self.timeout)
-
-
-class _PinnedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int, *, ip: str, timeout: float):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._ip = ip
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self._ip, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
-
-
 def _read_capped(response: http.client.HTTPResponse, deadline: float) -> bytes:
     chunks, size = [], 0
     while size < RESPONSE_CAP and time.monotonic() < deadline:
@@ -152,7 +132,7 @@ def webhook_send(*, url: str, body: bytes, headers: dict[str, str], timeout: flo
     except DeliveryRefused as exc:
         return outcome(None, b"", str(exc))
     deadline = started + timeout
-    kind = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
+    kind = PinnedHTTPS if scheme == "https" else PinnedHTTP
     conn = kind(host, port, ip=ip, timeout=timeout)
     try:
         conn.request(

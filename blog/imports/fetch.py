@@ -67,7 +67,10 @@ def _resolve(host: str, port: int, *, exempt: frozenset[str]) -> str:
     return addresses[0]
 
 
-class _PinnedHTTP(http.client.HTTPConnection):
+class PinnedHTTP(http.client.HTTPConnection):
+    """An HTTP connection to `host` made to the already checked address `ip` (no second DNS
+    answer can point it elsewhere); also used by webhooks/delivery.py."""
+
     def __init__(self, host: str, port: int, *, ip: str, timeout: float):
         super().__init__(host, port, timeout=timeout)
         self._ip = ip
@@ -76,7 +79,9 @@ class _PinnedHTTP(http.client.HTTPConnection):
         self.sock = socket.create_connection((self._ip, self.port), self.timeout)
 
 
-class _PinnedHTTPS(http.client.HTTPSConnection):
+class PinnedHTTPS(http.client.HTTPSConnection):
+    """The same over TLS; the certificate is still checked against `host`."""
+
     def __init__(self, host: str, port: int, *, ip: str, timeout: float):
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
         self._ip = ip
@@ -104,7 +109,7 @@ def image_fetch(
             raise FetchRefused("the address has a bad port") from exc
         host = parts.hostname
         ip = _resolve(host, port, exempt=exempt)
-        kind = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
+        kind = PinnedHTTPS if parts.scheme == "https" else PinnedHTTP
         conn = kind(host, port, ip=ip, timeout=max(0.1, min(timeout, deadline - time.monotonic())))
         path = parts.path or "/"
         if parts.query:
