@@ -1,4 +1,5 @@
-"""Counting reader page views and feed fetches in Redis: one command per request.
+"""Counting reader page views and feed fetches in Redis: one pipeline per counted request,
+sent without waiting on a connection Redis does not answer (`_Sender`).
 
 Nothing about a person is kept. A visitor is `blake2b(day salt + blog id + address + user
 agent)`, added to the blog's HyperLogLog for the day (which keeps register maxima, not the
@@ -14,11 +15,14 @@ Keys (in the cache's Redis database), per UTC day D:
 `analytics.services.analytics_flush` (periodic) moves the counts into PostgreSQL.
 """
 
+import atexit
 import logging
 import os
 import re
 import secrets
 import threading
+import time as time_
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -27,8 +31,8 @@ from urllib.parse import urlsplit
 
 import redis
 from django.conf import settings
-from django.utils import timezone
-from redis.commands.core import Script
+
+from shared import redis_wire
 
 logger = logging.getLogger(__name__)
 
@@ -62,55 +66,33 @@ def redis_client() -> redis.Redis:
     return _client(settings.REDIS_URL)
 
 
-# One request's counts as one script (EVAL): a single command to send and a single reply to
-# read (cheaper for the web process than a pipeline of six), applied atomically, so a flush
-# that renames the counts hash sees a view's visitor and its counts together or neither.
-# KEYS: counts hash, visitor sketch. ARGV: visitor hash ("" for a feed fetch), the two TTLs,
-# then the hash fields to increment.
-_RECORD = """
-if ARGV[1] ~= '' then
-  redis.call('PFADD', KEYS[2], ARGV[1])
-  redis.call('EXPIRE', KEYS[2], ARGV[3])
-end
-for i = 4, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[i], 1) end
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return 1
-"""
-
-
 class _Sender:
-    """Sends each request's counts on a connection of its own without waiting for Redis's
-    answer: the answer is read before the next send, by when it has long arrived. So counting
-    costs a request one `send` (no round trip to wait for). One per process (forks make their
-    own); a lock for threaded servers. A broken connection loses what was in flight (a few
-    counts), never a page."""
+    """Sends each request's counts on a connection of its own on which Redis sends no replies
+    (`CLIENT REPLY OFF`): counting costs a request one `send` of a few plain commands, no
+    round trip and no reply to read, and Redis no script. One per process (forks make their
+    own); a lock for threaded servers. Redis applies a connection's commands in order, so
+    `sync` (a `CLIENT REPLY ON` whose answer is awaited) is a barrier. A broken connection
+    loses what was in flight (a few counts), never a page; so does a command Redis refuses
+    (out of memory), which it cannot say on this connection."""
 
     def __init__(self, url: str):
         self.pool = redis.ConnectionPool.from_url(url, socket_connect_timeout=1, socket_timeout=1)
         self.lock = threading.Lock()
         self.connection: redis.Connection | None = None
         self.pid = 0
-        self.pending = 0
+        self.sent = 0  # pipelines sent by this process (tests: one per counted request)
 
-    def _read_pending(self) -> None:
-        while self.pending:
-            self.pending -= 1
-            try:
-                self.connection.read_response()
-            except redis.ResponseError as exc:  # a script error: that request's counts only
-                logger.warning("analytics: Redis refused a count: %s", exc)
-
-    def send(self, *args: object) -> None:
+    def send(self, packed: bytes) -> None:
         with self.lock:
             try:
                 if self.connection is None or self.pid != os.getpid():
                     # A fork's copy of its parent's connection is left alone (not closed: the
                     # socket is the parent's too).
-                    self.connection, self.pending = self.pool.make_connection(), 0
+                    self.connection = self.pool.make_connection()
                     self.pid = os.getpid()
-                self._read_pending()
-                self.connection.send_command(*args)
-                self.pending += 1
+                    self.connection.send_packed_command([_REPLY_OFF], check_health=False)
+                self.connection.send_packed_command([packed], check_health=False)
+                self.sent += 1
             except (redis.RedisError, OSError):
                 self._drop()
                 raise redis.ConnectionError("analytics: could not send counts") from None
@@ -120,14 +102,20 @@ class _Sender:
         with self.lock:
             if self.connection is not None and self.pid == os.getpid():
                 try:
-                    self._read_pending()
+                    self.connection.send_packed_command([_REPLY_ON], check_health=False)
+                    self.connection.read_response()
+                    self.connection.send_packed_command([_REPLY_OFF], check_health=False)
                 except (redis.RedisError, OSError):
                     self._drop()
 
     def _drop(self) -> None:
         if self.connection is not None:
             self.connection.disconnect()
-        self.connection, self.pending = None, 0
+        self.connection = None
+
+
+_REPLY_OFF = redis_wire.pack(b"CLIENT", b"REPLY", b"OFF")
+_REPLY_ON = redis_wire.pack(b"CLIENT", b"REPLY", b"ON")
 
 
 @lru_cache(maxsize=4)
@@ -137,7 +125,9 @@ def _sender(url: str) -> _Sender:
 
 def counts_sync() -> None:
     """Wait until Redis has applied the counts this process sent (they are sent without
-    waiting for the answer). For readers of the counts in the same process: the flush, tests."""
+    waiting for the answer, or queued for the next write). For readers of the counts in the
+    same process: the flush, tests."""
+    _queue.flush()
     _sender(settings.REDIS_URL).sync()
 
 
@@ -217,80 +207,213 @@ class Hit:
     country: str = ""
 
 
-def _command(hit: Hit, day: date) -> tuple[list[str], list[object]]:
-    """The keys and arguments of one hit's counts (`_RECORD`'s), reading the day's salt once
-    per process per day. The post's field only when `hit.post_id` is set."""
-    tid = hit.tenant_id
+# The day's parts, per process: (days since the epoch, date, counts key).
+_today_memo: list[tuple[int, date, bytes]] = []
+_PACK_COUNTS_SECONDS = b"%d" % COUNTS_SECONDS
+_PACK_UNIQUE_SECONDS = b"%d" % UNIQUE_SECONDS
+
+
+def _today(now: datetime | None) -> tuple[date, bytes]:
+    if now is not None:
+        day = now.astimezone(UTC).date()
+        return day, counts_key(day).encode()
+    epoch_day = int(time_.time() // 86400)
+    if not _today_memo or _today_memo[0][0] != epoch_day:
+        day = (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=epoch_day)).date()
+        _today_memo[:] = [(epoch_day, day, counts_key(day).encode())]
+    return _today_memo[0][1], _today_memo[0][2]
+
+
+def _commands(
+    hit: Hit,
+    now: datetime | None,
+    *,
+    post: bytes | None = None,
+    pack: Callable[..., bytes] = redis_wire.pack,
+) -> bytes:
+    """One hit's counts as plain commands, packed for one write: for a view, the visitor's
+    hash into the blog's sketch of the day and the hash fields `v`, `d|<device>`, and
+    `p|<post>` (`post`, else `hit.post_id`), `r|<referrer>`, `c|<country>` when known; for a
+    feed fetch the field `f`; and the expiries (the flush renames the counts hash every
+    minute). Not atomic: a flush renaming the counts hash between two of them splits one
+    view's fields over two batches, which add up to the same day."""
+    day, counts = _today(now)
+    tid = b"%d" % hit.tenant_id
+    expire_counts = pack(b"EXPIRE", counts, _PACK_COUNTS_SECONDS)
     if hit.kind == FEED:
-        visitor, fields = "", [f"{tid}|f"]
-    else:
-        salt = _salt_for(redis_client(), day)
-        visitor = visitor_hash(salt=salt, tenant_id=tid, ip=hit.ip, user_agent=hit.user_agent)
-        fields = [f"{tid}|v", f"{tid}|d|{device_class(hit.user_agent)}"]
-        if hit.post_id is not None:
-            fields.append(f"{tid}|p|{hit.post_id}")
-        if hit.referrer:
-            fields.append(f"{tid}|r|{hit.referrer}")
-        if hit.country:
-            fields.append(f"{tid}|c|{hit.country}")
-    keys = [counts_key(day), unique_key(day, tid)]
-    return keys, [visitor, COUNTS_SECONDS, UNIQUE_SECONDS, *fields]
+        return pack(b"HINCRBY", counts, tid + b"|f", b"1") + expire_counts
+    memo = _salt_memo.get("salt")
+    salt = memo[1] if memo is not None and memo[0] == day else _salt_for(redis_client(), day)
+    visitor = visitor_hash(salt=salt, tenant_id=hit.tenant_id, ip=hit.ip, user_agent=hit.user_agent)
+    unique = b"%s:%s:uniq:%s" % (PREFIX.encode(), day.isoformat().encode(), tid)
+    device = device_class(hit.user_agent).encode()
+    parts = [
+        pack(b"PFADD", unique, visitor.encode()),
+        pack(b"EXPIRE", unique, _PACK_UNIQUE_SECONDS),
+        pack(b"HINCRBY", counts, tid + b"|v", b"1"),
+        pack(b"HINCRBY", counts, b"%s|d|%s" % (tid, device), b"1"),
+    ]
+    if post is None and hit.post_id is not None:
+        post = b"%d" % hit.post_id
+    if post:
+        parts.append(pack(b"HINCRBY", counts, b"%s|p|%s" % (tid, post), b"1"))
+    if hit.referrer:
+        parts.append(pack(b"HINCRBY", counts, b"%s|r|%s" % (tid, hit.referrer.encode()), b"1"))
+    if hit.country:
+        parts.append(pack(b"HINCRBY", counts, b"%s|c|%s" % (tid, hit.country.encode()), b"1"))
+    parts.append(expire_counts)
+    return b"".join(parts)
 
 
 def hit_record(hit: Hit, *, now: datetime | None = None) -> None:
-    """Count one view or feed fetch: one Redis command, sent without waiting for its answer
-    (plus, once per process per day, reading the day's salt). Redis being down loses the
-    count, never the page."""
-    day = (now or timezone.now()).astimezone(UTC).date()
+    """Count one view or feed fetch: one pipeline of a few commands, sent without waiting (no
+    reply comes back; plus, once per process per day, reading the day's salt). Redis being
+    down loses the count, never the page."""
     try:
-        keys, args = _command(hit, day)
-        _sender(settings.REDIS_URL).send("EVAL", _RECORD, 2, *keys, *args)
+        _sender(settings.REDIS_URL).send(_commands(hit, now))
     except redis.RedisError:
         logger.warning("analytics: Redis unreachable, a %s was not counted", hit.kind)
 
 
-# A reader page-cache lookup that counts the hit in the same round trip (blog.cache reads the
-# blog's version and the page; this does the same and, when the page is served from it, what
-# `_RECORD` does). A cached entry starts with a line `<version> <status> <h|o> <post id>`
-# (blog.cache._entry): counted only when its version is the blog's, its status 200 and, for a
-# page view, it is HTML. KEYS: version, page, counts hash, visitor sketch. ARGV: "v" (view) or
-# "f" (feed), the post field's prefix, then `_RECORD`'s arguments. Returns version, entry and
-# 1 if counted.
-_LOOKUP_RECORD = """
-local version = redis.call('GET', KEYS[1])
-local entry = redis.call('GET', KEYS[2])
-if not version or not entry then return {version or false, entry or false, 0} end
-local v, status, kind, post = string.match(entry, '^(%d+) (%d+) (%a) (%d*)\\n')
-if v ~= version or status ~= '200' or (ARGV[1] == 'v' and kind ~= 'h') then
-  return {version, entry, 0}
-end
-if ARGV[3] ~= '' then
-  redis.call('PFADD', KEYS[4], ARGV[3])
-  redis.call('EXPIRE', KEYS[4], ARGV[5])
-end
-for i = 6, #ARGV do redis.call('HINCRBY', KEYS[3], ARGV[i], 1) end
-if ARGV[1] == 'v' and post ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[2] .. post, 1) end
-redis.call('EXPIRE', KEYS[3], ARGV[4])
-return {version, entry, 1}
-"""
+# --- page-cache hits: counted with the process's next write to Redis ----------------------
+#
+# A page-cache hit's Redis round trip is the lookup's `MGET` (blog.cache), and whether the page
+# is served, and so counted, is known only from its answer. Its counts are then queued in the
+# process and written with the process's next lookup, in the same write as that `MGET`, each
+# command behind `CLIENT REPLY SKIP` so that Redis answers nothing for them: under load a
+# counted hit costs no write, no reply and no Lua of its own. A second write per request, or
+# a script in the lookup, is what counting cost before: on 2 shared cores each write wakes
+# Redis, and each script call costs Redis ~10 µs before the `MGET`'s answer can leave
+# (bench/read_throughput). When no lookup follows within a second (a quiet process), a timer
+# thread writes the queue itself, and `counts_sync` and the process's exit do too. A process
+# killed outright loses at most its last second of hits; Redis keeps the counts no longer
+# than a minute anyway before the flush moves them into PostgreSQL.
+
+QUEUE_SECONDS = 1.0
+_SKIP = redis_wire.pack(b"CLIENT", b"REPLY", b"SKIP")
 
 
-@lru_cache(maxsize=4)
-def _lookup_script(url: str) -> Script:
-    return _client(url).register_script(_LOOKUP_RECORD)
+class _Queue:
+    """The packed counts of a process's page-cache hits, waiting for its next write to Redis."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.flush_lock = threading.Lock()
+        self.chunks: list[bytes] = []
+        self.pid = 0
+        self.timer: threading.Thread | None = None
+
+    def put(self, packed: bytes) -> None:
+        with self.lock:
+            if self.pid != os.getpid():  # a fork: the parent's queue and timer are not ours
+                self.chunks, self.pid, self.timer = [], os.getpid(), None
+            self.chunks.append(packed)
+            if self.timer is None:
+                self.timer = threading.Thread(target=self._run, name="analytics-queue", daemon=True)
+                self.timer.start()
+
+    def take(self) -> bytes:
+        if not self.chunks:  # read without the lock: a count put meanwhile goes next time
+            return b""
+        with self.lock:
+            if self.pid != os.getpid():
+                self.chunks, self.pid, self.timer = [], os.getpid(), None
+                return b""
+            taken, self.chunks = self.chunks, []
+        return b"".join(taken)
+
+    def flush(self) -> None:
+        """Write what is queued now, and wait until Redis has applied it (and what the timer
+        may be writing at the same moment)."""
+        with self.flush_lock:
+            queued = self.take()
+            if not queued:
+                return
+            try:
+                redis_wire.wire(settings.REDIS_URL).call(queued + _PING)
+            except redis.RedisError:
+                logger.warning("analytics: Redis unreachable, %d page views were not counted",
+                               queued.count(b"|v\r\n"))  # fmt: skip
+
+    def _run(self) -> None:
+        while True:
+            time_.sleep(QUEUE_SECONDS)
+            self.flush()
+
+
+_PING = redis_wire.pack(b"PING")
+_queue = _Queue()
+atexit.register(_queue.flush)
+# A forked child (gunicorn's workers, Celery's pool) starts with an empty queue, locks nobody
+# holds and no timer: the parent's are the parent's.
+os.register_at_fork(after_in_child=_queue.__init__)
+
+
+def _skipped(*command: bytes) -> bytes:
+    return _SKIP + redis_wire.pack(*command)
+
+
+@lru_cache(maxsize=4096)
+def _hit_fixed(counts: bytes, unique: bytes, tid: bytes, device: bytes) -> bytes:
+    """What every counted page view of one blog, day and device class writes besides its
+    visitor and post (packed once, not per hit)."""
+    return b"".join(
+        [
+            _skipped(b"EXPIRE", unique, _PACK_UNIQUE_SECONDS),
+            _skipped(b"HINCRBY", counts, tid + b"|v", b"1"),
+            _skipped(b"HINCRBY", counts, b"%s|d|%s" % (tid, device), b"1"),
+            _skipped(b"EXPIRE", counts, _PACK_COUNTS_SECONDS),
+        ]
+    )
+
+
+def _hit_queued(hit: Hit, post: bytes) -> bytes:
+    """A page-cache hit's counts (what `_commands` writes), each command behind
+    `CLIENT REPLY SKIP`."""
+    if hit.kind == FEED or hit.referrer or hit.country:
+        return _commands(hit, None, post=post, pack=_skipped)
+    day, counts = _today(None)
+    memo = _salt_memo.get("salt")
+    salt = memo[1] if memo is not None and memo[0] == day else _salt_for(redis_client(), day)
+    visitor = visitor_hash(salt=salt, tenant_id=hit.tenant_id, ip=hit.ip, user_agent=hit.user_agent)
+    tid = b"%d" % hit.tenant_id
+    unique = b"%s:%s:uniq:%s" % (PREFIX.encode(), day.isoformat().encode(), tid)
+    fixed = _hit_fixed(counts, unique, tid, device_class(hit.user_agent).encode())
+    # The visitor first: a flush that sees the view finds its visitor in the sketch.
+    queued = _skipped(b"PFADD", unique, visitor.encode()) + fixed
+    if post:
+        queued += _skipped(b"HINCRBY", counts, b"%s|p|%s" % (tid, post), b"1")
+    return queued
 
 
 def lookup_and_record(
-    hit: Hit, *, version_key: str, page_key: str, now: datetime | None = None
+    hit: Hit, *, version_key: str, page_key: str
 ) -> tuple[bytes | None, bytes | None, bool]:
-    """The blog's page-cache version and the cached page (as `MGET` would give them), with
-    the hit counted in the same round trip when the page is served from the cache; whether
-    it was is the third value (if not, the response is counted as usual). Give no
-    `hit.post_id`: a page view's post is the cached entry's. Raises `redis.RedisError`."""
-    day = (now or timezone.now()).astimezone(UTC).date()
-    keys, args = _command(hit, day)
-    mode = "f" if hit.kind == FEED else "v"
-    version, entry, counted = _lookup_script(settings.REDIS_URL)(
-        keys=[version_key, page_key, *keys], args=[mode, f"{hit.tenant_id}|p|", *args]
+    """The blog's page-cache version and the cached page (what blog.cache's `MGET` gives), in
+    one write that also carries the hits this process queued; when the page is served from the
+    cache (`served`) its counts are queued in turn, and the third value is True (if not, the
+    response is counted as usual). A page view's post is the cached entry's (give no
+    `hit.post_id`). Raises `redis.RedisError`."""
+    mget = redis_wire.pack(b"MGET", version_key.encode(), page_key.encode())
+    version, entry = redis_wire.wire(settings.REDIS_URL).call(_queue.take() + mget)
+    feed = hit.kind == FEED
+    counted = served(version, entry, feed=feed)
+    if counted:
+        post = b"" if feed else entry[:80].partition(b"\n")[0].rsplit(b" ", 1)[-1]
+        _queue.put(_hit_queued(hit, post))
+    return version, entry, counted
+
+
+def served(version: bytes | None, entry: bytes | None, *, feed: bool) -> bool:
+    """Whether a cached entry is served, and so counted: current (its first line starts with
+    the blog's version), answered 200 and, for a page view, HTML (blog.cache._entry:
+    `<version> <status> <h|o> <post id>`)."""
+    if not version or not entry:
+        return False
+    parts = entry[:80].partition(b"\n")[0].split(b" ")
+    return (
+        len(parts) == 4
+        and parts[0] == version
+        and parts[1] == b"200"
+        and (feed or parts[2] == b"h")
     )
-    return version, entry, bool(counted)

@@ -60,12 +60,13 @@ def _referrer(request: HttpRequest) -> str:
 
 class _CountingFetch:
     """Handed to the reader page cache (`request.reader_fetch`) for a request that will be
-    counted if the cache answers it: the cache's lookup then counts the hit in its own round
-    trip (`counting.lookup_and_record`), so a counted cache hit costs no extra Redis command.
+    counted if the cache answers it: the cache's lookup then counts the hit
+    (`counting.lookup_and_record`: queued, and written with the process's next lookup), so a
+    counted cache hit costs no write to Redis of its own.
     Only for what is known before the lookup to be countable: a GET, not a prefetch, not a
     bot, no `If-Match`/`If-Unmodified-Since` (which could turn a hit into a 412), and a feed or,
-    without the beacon, a page. Redis then counts only a current entry answered 200 (and for a
-    page, HTML); anything else is counted, or not, after the response as before."""
+    without the beacon, a page. Only a current entry answered 200 (and for a page, HTML) is
+    counted there; anything else is counted, or not, after the response as before."""
 
     __slots__ = ("request", "kind", "user_agent")
 
@@ -110,7 +111,9 @@ def response_count(request: HttpRequest, response: HttpResponse) -> None:
     answered = getattr(request, "reader_response", None)
     if (
         answered is None
-        or getattr(request, "reader_counted", False)  # with the cache lookup (_CountingFetch)
+        or getattr(
+            request, "reader_counted", False
+        )  # counted with the cache lookup (_CountingFetch)
         or request.method != "GET"
         or answered.status_code != 200
         or response.status_code not in (200, 304)

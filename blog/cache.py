@@ -34,6 +34,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_http_date_safe
 
 from blog.purge import purge
+from shared import redis_wire
 
 PAGE_SECONDS = 600
 NOT_FOUND_SECONDS = 60
@@ -145,7 +146,8 @@ def _lookup(request: HttpRequest) -> _Lookup | None:
         if fetch is not None:
             raw_version, raw_entry = fetch(version_key=version_key, page_key=key)
         else:
-            raw_version, raw_entry = _redis().mget([version_key, key])
+            command = redis_wire.pack(b"MGET", version_key.encode(), key.encode())
+            raw_version, raw_entry = redis_wire.wire(settings.REDIS_URL).call(command)
         if raw_version is None:
             version = time.time_ns()
             if not _redis().set(version_key, version, nx=True):
