@@ -354,16 +354,30 @@ def _skipped(*command: bytes) -> bytes:
 
 
 @lru_cache(maxsize=4096)
-def _hit_fixed(counts: bytes, unique: bytes, tid: bytes, device: bytes) -> bytes:
-    """What every counted page view of one blog, day and device class writes besides its
-    visitor and post (packed once, not per hit)."""
-    return b"".join(
-        [
-            _skipped(b"EXPIRE", unique, _PACK_UNIQUE_SECONDS),
-            _skipped(b"HINCRBY", counts, tid + b"|v", b"1"),
-            _skipped(b"HINCRBY", counts, b"%s|d|%s" % (tid, device), b"1"),
-            _skipped(b"EXPIRE", counts, _PACK_COUNTS_SECONDS),
-        ]
+def _hit_fixed(counts: bytes, tid: bytes, device: bytes) -> bytes:
+    """What every counted page view of one blog, day and device class adds (packed once, not
+    per hit)."""
+    return _skipped(b"HINCRBY", counts, tid + b"|v", b"1") + _skipped(
+        b"HINCRBY", counts, b"%s|d|%s" % (tid, device), b"1"
+    )
+
+
+# The keys' expiries ride a queued hit at most once per process every EXPIRE_EVERY seconds:
+# they only matter when the flush is not running (it renames the counts hash every minute and
+# gives the batch its own expiry).
+EXPIRE_EVERY = 10.0
+_expires_due: dict[bytes, float] = {}
+
+
+def _expiries(counts: bytes, unique: bytes) -> bytes:
+    now = time_.monotonic()
+    if _expires_due.get(unique, 0.0) > now:
+        return b""
+    if len(_expires_due) > 10_000:  # a new day's keys, many blogs: start over
+        _expires_due.clear()
+    _expires_due[unique] = now + EXPIRE_EVERY
+    return _skipped(b"EXPIRE", unique, _PACK_UNIQUE_SECONDS) + _skipped(
+        b"EXPIRE", counts, _PACK_COUNTS_SECONDS
     )
 
 
@@ -378,12 +392,12 @@ def _hit_queued(hit: Hit, post: bytes) -> bytes:
     visitor = visitor_hash(salt=salt, tenant_id=hit.tenant_id, ip=hit.ip, user_agent=hit.user_agent)
     tid = b"%d" % hit.tenant_id
     unique = b"%s:%s:uniq:%s" % (PREFIX.encode(), day.isoformat().encode(), tid)
-    fixed = _hit_fixed(counts, unique, tid, device_class(hit.user_agent).encode())
     # The visitor first: a flush that sees the view finds its visitor in the sketch.
-    queued = _skipped(b"PFADD", unique, visitor.encode()) + fixed
+    queued = _skipped(b"PFADD", unique, visitor.encode())
+    queued += _hit_fixed(counts, tid, device_class(hit.user_agent).encode())
     if post:
         queued += _skipped(b"HINCRBY", counts, b"%s|p|%s" % (tid, post), b"1")
-    return queued
+    return queued + _expiries(counts, unique)
 
 
 def lookup_and_record(

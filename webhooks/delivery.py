@@ -20,14 +20,20 @@ import hashlib
 import hmac
 import http.client
 import ipaddress
-import socket
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from blog.imports.fetch import PinnedHTTP, PinnedHTTPS, address_allowed
+from blog.imports.fetch import (
+    NotPublic,
+    PinnedHTTP,
+    PinnedHTTPS,
+    Unresolvable,
+    address_allowed,
+    resolve_public,
+)
 
 RESPONSE_CAP = 64 * 1024
 RESPONSE_KEPT = 1024
@@ -92,18 +98,13 @@ def url_check(url: str) -> tuple[str, str, int, str]:
 
 def _resolve(host: str, port: int) -> str:
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+        return resolve_public(host, port, allowed=_allowed)
+    except Unresolvable as exc:
         raise DeliveryRefused(f"The host {host} could not be resolved.") from exc
-    addresses = [info[4][0] for info in infos]
-    if not addresses:
-        raise DeliveryRefused(f"The host {host} could not be resolved.")
-    for ip in addresses:
-        if not _allowed(ip):
-            raise DeliveryRefused(
-                f"{host} resolves to a private or local address ({ip}): not sent."
-            )
-    return addresses[0]
+    except NotPublic as exc:
+        raise DeliveryRefused(
+            f"{host} resolves to a private or local address ({exc.ip}): not sent."
+        ) from exc
 
 
 def _read_capped(response: http.client.HTTPResponse, deadline: float) -> bytes:

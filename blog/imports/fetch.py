@@ -15,6 +15,7 @@ import ipaddress
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -51,19 +52,31 @@ def address_allowed(ip: str) -> bool:
     )
 
 
-def _resolve(host: str, port: int, *, exempt: frozenset[str]) -> str:
-    """The address to connect to; every address the host resolves to is checked (those in
-    `exempt`, for tests, excepted)."""
+class Unresolvable(FetchRefused):
+    def __init__(self, host: str):
+        super().__init__(f"the host {host} could not be resolved")
+
+
+class NotPublic(FetchRefused):
+    def __init__(self, host: str, ip: str):
+        super().__init__(f"{host} is a private or local address ({ip}): not fetched")
+        self.ip = ip
+
+
+def resolve_public(host: str, port: int, *, allowed: Callable[[str], bool]) -> str:
+    """The address to connect to (the first); every address the host resolves to must pass
+    `allowed`, or `NotPublic` names the first that does not. Also used by webhooks/delivery.py,
+    which connects to the answer with `PinnedHTTP(S)` as the importer does."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchRefused(f"the host {host} could not be resolved") from exc
+        raise Unresolvable(host) from exc
     addresses = [info[4][0] for info in infos]
     if not addresses:
-        raise FetchRefused(f"the host {host} could not be resolved")
+        raise Unresolvable(host)
     for ip in addresses:
-        if ip not in exempt and not address_allowed(ip):
-            raise FetchRefused(f"{host} is a private or local address ({ip}): not fetched")
+        if not allowed(ip):
+            raise NotPublic(host, ip)
     return addresses[0]
 
 
@@ -108,7 +121,7 @@ def image_fetch(
         except ValueError as exc:
             raise FetchRefused("the address has a bad port") from exc
         host = parts.hostname
-        ip = _resolve(host, port, exempt=exempt)
+        ip = resolve_public(host, port, allowed=lambda ip: ip in exempt or address_allowed(ip))
         kind = PinnedHTTPS if parts.scheme == "https" else PinnedHTTP
         conn = kind(host, port, ip=ip, timeout=max(0.1, min(timeout, deadline - time.monotonic())))
         path = parts.path or "/"

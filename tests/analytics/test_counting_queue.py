@@ -93,3 +93,22 @@ def test_a_process_that_exits_right_after_a_hit_still_writes_it(tenant):
     assert done.returncode == 0, done.stderr
     assert "queued 1" in done.stdout  # still queued when the script ended
     assert (unsynced_views(tenant), unsynced_views(tenant, "p|7")) == (1, 1)
+
+
+def test_a_queued_hit_gives_the_keys_their_expiry(tenant):
+    """Counts left in Redis when the flush is not running still expire."""
+    write(tenant, "Hello")
+    client = reader(tenant)
+    client.get("/hello/")
+    counting.counts_sync()
+    redis = counting.redis_client()
+    today = timezone.now().astimezone(UTC).date()
+    keys = [counting.counts_key(today), counting.unique_key(today, tenant.id)]
+    for key in keys:
+        redis.persist(key)
+        assert redis.ttl(key) == -1
+    counting._expires_due.clear()
+    assert client.get("/hello/").wsgi_request.reader_counted
+    counting.counts_sync()
+    assert redis.ttl(keys[0]) > counting.COUNTS_SECONDS - 60
+    assert redis.ttl(keys[1]) > counting.UNIQUE_SECONDS - 60
