@@ -224,6 +224,13 @@ def _today(now: datetime | None) -> tuple[date, bytes]:
     return _today_memo[0][1], _today_memo[0][2]
 
 
+def _visitor(hit: Hit, day: date) -> str:
+    """The hit's visitor hash under the day's salt (remembered by the process)."""
+    memo = _salt_memo.get("salt")
+    salt = memo[1] if memo is not None and memo[0] == day else _salt_for(redis_client(), day)
+    return visitor_hash(salt=salt, tenant_id=hit.tenant_id, ip=hit.ip, user_agent=hit.user_agent)
+
+
 def _commands(
     hit: Hit,
     now: datetime | None,
@@ -242,10 +249,8 @@ def _commands(
     expire_counts = pack(b"EXPIRE", counts, _PACK_COUNTS_SECONDS)
     if hit.kind == FEED:
         return pack(b"HINCRBY", counts, tid + b"|f", b"1") + expire_counts
-    memo = _salt_memo.get("salt")
-    salt = memo[1] if memo is not None and memo[0] == day else _salt_for(redis_client(), day)
-    visitor = visitor_hash(salt=salt, tenant_id=hit.tenant_id, ip=hit.ip, user_agent=hit.user_agent)
-    unique = b"%s:%s:uniq:%s" % (PREFIX.encode(), day.isoformat().encode(), tid)
+    visitor = _visitor(hit, day)
+    unique = unique_key(day, hit.tenant_id).encode()
     device = device_class(hit.user_agent).encode()
     parts = [
         pack(b"PFADD", unique, visitor.encode()),
@@ -386,9 +391,7 @@ def _hit_queued(hit: Hit, post: bytes) -> bytes:
     if hit.kind == FEED or hit.referrer or hit.country:
         return _commands(hit, None, post=post, pack=_skipped)
     day, counts = _today(None)
-    memo = _salt_memo.get("salt")
-    salt = memo[1] if memo is not None and memo[0] == day else _salt_for(redis_client(), day)
-    visitor = visitor_hash(salt=salt, tenant_id=hit.tenant_id, ip=hit.ip, user_agent=hit.user_agent)
+    visitor = _visitor(hit, day)
     tid = b"%d" % hit.tenant_id
     pfadd, fixed, post_head, post_field, unique = _hit_parts(
         day, counts, tid, device_class(hit.user_agent).encode()
