@@ -141,7 +141,7 @@ def _lookup(request: HttpRequest) -> _Lookup | None:
     key = _PAGE_KEY.format(schema=schema, digest=blake2b(where, digest_size=16).hexdigest())
     version_key = _VERSION_KEY.format(schema=schema)
     try:
-        # Analytics may count the hit in this same round trip (analytics.middleware).
+        # Analytics may carry counts in this same write and count the hit (analytics.middleware).
         fetch = getattr(request, "reader_fetch", None)
         if fetch is not None:
             raw_version, raw_entry = fetch(version_key=version_key, page_key=key)
@@ -201,7 +201,7 @@ def _entry(
     request: HttpRequest, response: HttpResponse, *, version: int, headers: dict[str, str]
 ) -> bytes:
     """A cached page: a first line `<version> <status> <h|o> <post id>` (h: HTML), which a
-    Redis script can read (analytics counts a hit in the lookup's round trip), then the
+    reader of the raw entry can parse without unpickling (analytics.counting.served), then the
     pickled status, headers and content."""
     html = b"h" if response.get("Content-Type", "").startswith("text/html") else b"o"
     post_id = getattr(request, "surrogate_post_id", None)

@@ -1,19 +1,19 @@
-"""One Redis command per reader page, without redis-py's per-command machinery.
+"""One Redis write per reader page, without redis-py's per-command machinery.
 
-A page-cache hit costs one Redis round trip (blog.cache's lookup: `MGET`, or analytics'
-`EVALSHA` that also counts the view). Through `redis.Redis.execute_command` that round trip
-also pays for encoding each argument, the connection pool's locks, retries, event dispatch and
-the observability hooks: ~70 µs of CPU per call on the 2-core machine, about a sixth of a
-cached page (bench/read_throughput). Here a command is packed once from bytes (`pack`) and
-sent on an idle connection taken from a per-process list; the reply is read with redis-py's
-own parser (hiredis when installed), so errors and replies are what redis-py gives.
+A page-cache hit costs one Redis round trip: blog.cache's lookup, an `MGET` (with analytics
+on, carrying the counts of the hits before it, which Redis does not answer). Through
+`redis.Redis.execute_command` that round trip also paid for encoding each argument, the
+connection pool's locks, retries, event dispatch and the observability hooks: an `MGET` of a
+30 KB page cost 120-136 µs of CPU there, 55-65 µs here. Commands are packed once from bytes
+(`pack`) and sent on an idle connection taken from a per-process list; the reply is read with
+redis-py's own parser (hiredis when installed), so errors and replies are what redis-py gives.
 
 Connections are redis-py's (`ConnectionPool.make_connection`), kept in a list that threads
 pop from and push back to (atomic under the GIL); a forked child starts a list of its own
 (the parent's sockets are the parent's). A connection that fails is dropped, and the call is
 tried once more on a fresh one (Redis restarted since it was opened): a read is safe to
-repeat; a counting script whose answer was lost after Redis ran it may count that view twice,
-which is as rare as the connection breaking in that instant.
+repeat; counts carried by a write whose answer was lost after Redis applied them are counted
+twice, which is as rare as the connection breaking in that instant.
 """
 
 import os
@@ -48,34 +48,25 @@ class Wire:
             return self.pool.make_connection()
 
     def call(self, packed: bytes) -> object:
-        """Send one packed command and return its reply; raises `redis.RedisError` (a
-        `ResponseError` for an error reply, e.g. NOSCRIPT: the connection stays usable)."""
-        (reply,) = self.call_many(packed, 1)
-        if isinstance(reply, redis.ResponseError):
-            raise reply
-        return reply
-
-    def call_many(self, packed: bytes, count: int) -> list[object]:
-        """Send `count` packed commands at once (a pipeline: one write, one round trip) and
-        return their replies in order; an error reply is returned as its `ResponseError`
-        (the others still count). Raises `redis.ConnectionError` when Redis is unreachable."""
+        """Send packed commands in one write and return the one reply expected (any other
+        command in `packed` must have none: `CLIENT REPLY SKIP` before it). Raises
+        `redis.RedisError`: a `ResponseError` for an error reply (the connection stays
+        usable), a `ConnectionError` when Redis is unreachable."""
         for attempt in (1, 2):
             connection = self._connection()
             try:
                 connection.send_packed_command([packed], check_health=False)
-                replies: list[object] = []
-                for _ in range(count):
-                    try:
-                        replies.append(connection.read_response())
-                    except redis.ResponseError as exc:
-                        replies.append(exc)
+                reply = connection.read_response()
+            except redis.ResponseError:
+                self.idle.append(connection)
+                raise
             except _ERRORS as exc:
                 connection.disconnect()
                 if attempt == 2:
                     raise redis.ConnectionError(str(exc)) from exc
                 continue
             self.idle.append(connection)
-            return replies
+            return reply
         raise AssertionError("unreachable")
 
 
