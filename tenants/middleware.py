@@ -65,6 +65,8 @@ class CaddyAskMiddleware:
 
 def _ask_answer(text: str, status: int) -> HttpResponse:
     response = HttpResponse(f"{text}\n", status=status, content_type="text/plain")
+    # Its length, or gunicorn sends it chunked (CommonMiddleware, which would set it, is later).
+    response["Content-Length"] = str(len(response.content))
     # A refusal is an answer, not an error: Caddy asks about every name it is sent, so these
     # would flood the log as "Not Found" warnings (Django skips responses marked logged).
     response._has_been_logged = True

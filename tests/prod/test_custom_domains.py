@@ -339,6 +339,9 @@ def test_ask_endpoint(pro_blog, other_tenant, dns_server, make_blog):
     assert ask(blog_host("sleepy")) == 403
     assert ask(blog_host("gone")) == 404
     assert host_client("x").get("/_quire/ask").status_code == 400
+    # answers say their length (gunicorn would otherwise send them chunked, on the TLS path)
+    answer = host_client("internal.invalid").get("/_quire/ask", {"domain": "localhost"})
+    assert answer["Content-Length"] == str(len(answer.content)) == "3"
     # cached: a second answer costs no query
     from django.test.utils import CaptureQueriesContext
 
