@@ -106,3 +106,25 @@ def _other_blog() -> Tenant:
     from tests.factories import UserFactory
 
     return services.tenant_provision(subdomain="pendingblog", name="P", owner=UserFactory())
+
+
+def test_plain_http_redirects_to_the_https_port_and_the_web_servers_name_stays_inside(caddy):
+    import http.client
+
+    plain = http.client.HTTPConnection("127.0.0.1", caddy.http_port, timeout=10)
+    plain.request("GET", "/archive/?page=2", headers={"Host": "demo.localhost"})
+    answer = plain.getresponse()
+    assert answer.status == 308
+    # make run HTTPS=1 serves HTTPS on 8443: a redirect without the port would go nowhere
+    assert (
+        answer.getheader("Location") == f"https://demo.localhost:{caddy.https_port}/archive/?page=2"
+    )
+    plain.close()
+
+    context = ssl.create_default_context(cafile=str(caddy.root_ca))
+    secure = http.client.HTTPSConnection("localhost", caddy.https_port, timeout=10, context=context)
+    secure.request("GET", "/healthz")
+    answer = secure.getresponse()
+    answer.read()
+    assert answer.status == 200
+    assert answer.headers.get_all("Server") == ["Caddy"]  # not also gunicorn's or runserver's
