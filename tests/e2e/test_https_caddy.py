@@ -3,6 +3,7 @@ server, driven by Chromium: sign up, write and publish on a subdomain over HTTPS
 verified custom domain; a certificate for the verified domain and none for an unverified one.
 """
 
+import http.client
 import re
 import ssl
 
@@ -109,8 +110,6 @@ def _other_blog() -> Tenant:
 
 
 def test_plain_http_redirects_to_the_https_port_and_the_web_servers_name_stays_inside(caddy):
-    import http.client
-
     plain = http.client.HTTPConnection("127.0.0.1", caddy.http_port, timeout=10)
     plain.request("GET", "/archive/?page=2", headers={"Host": "demo.localhost"})
     answer = plain.getresponse()
