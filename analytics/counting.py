@@ -355,11 +355,11 @@ def _skipped(*command: bytes) -> bytes:
 @lru_cache(maxsize=4096)
 def _hit_parts(day: date, counts: bytes, tid: bytes, device: bytes) -> tuple[bytes, ...]:
     """The packed commands of a counted page view of one blog, day and device class, made
-    once rather than per hit: the head of the `PFADD` (the 32-character visitor hash ends it),
+    once rather than per hit: the head of the `PFADD` (the visitor's hash ends it),
     the view and device fields, the head of the post's `HINCRBY` and its field's prefix, and
     the visitor sketch's key."""
     unique = unique_key(day, int(tid)).encode()
-    pfadd = _SKIP + b"*3\r\n$5\r\nPFADD\r\n$%d\r\n%s\r\n$32\r\n" % (len(unique), unique)
+    pfadd = _SKIP + b"*3\r\n$5\r\nPFADD\r\n$%d\r\n%s\r\n" % (len(unique), unique)
     fixed = _skipped(b"HINCRBY", counts, tid + b"|v", b"1")
     fixed += _skipped(b"HINCRBY", counts, b"%s|d|%s" % (tid, device), b"1")
     post_head = _SKIP + b"*4\r\n$7\r\nHINCRBY\r\n$%d\r\n%s\r\n" % (len(counts), counts)
@@ -397,7 +397,7 @@ def _hit_queued(hit: Hit, post: bytes) -> bytes:
         day, counts, tid, device_class(hit.user_agent).encode()
     )
     # The visitor first: a flush that sees the view finds its visitor in the sketch.
-    queued = b"%s%s\r\n%s" % (pfadd, visitor.encode(), fixed)
+    queued = b"%s$%d\r\n%s\r\n%s" % (pfadd, len(visitor), visitor.encode(), fixed)
     if post:
         field = post_field + post
         queued += b"%s$%d\r\n%s\r\n$1\r\n1\r\n" % (post_head, len(field), field)
@@ -409,29 +409,30 @@ def lookup_and_record(
 ) -> tuple[bytes | None, bytes | None, bool]:
     """The blog's page-cache version and the cached page (what blog.cache's `MGET` gives), in
     one write that also carries the hits this process queued; when the page is served from the
-    cache (`served`) its counts are queued in turn, and the third value is True (if not, the
+    cache (`served_post`) its counts are queued in turn, and the third value is True (if not, the
     response is counted as usual). A page view's post is the cached entry's (give no
     `hit.post_id`). Raises `redis.RedisError`."""
     mget = redis_wire.pack(b"MGET", version_key.encode(), page_key.encode())
     version, entry = redis_wire.wire(settings.REDIS_URL).call(_queue.take() + mget)
     feed = hit.kind == FEED
-    counted = served(version, entry, feed=feed)
-    if counted:
-        post = b"" if feed else entry[:80].partition(b"\n")[0].rsplit(b" ", 1)[-1]
-        _queue.put(_hit_queued(hit, post))
-    return version, entry, counted
+    post = served_post(version, entry, feed=feed)
+    if post is not None:
+        _queue.put(_hit_queued(hit, b"" if feed else post))
+    return version, entry, post is not None
 
 
-def served(version: bytes | None, entry: bytes | None, *, feed: bool) -> bool:
-    """Whether a cached entry is served, and so counted: current (its first line starts with
-    the blog's version), answered 200 and, for a page view, HTML (blog.cache._entry:
-    `<version> <status> <h|o> <post id>`)."""
+def served_post(version: bytes | None, entry: bytes | None, *, feed: bool) -> bytes | None:
+    """The post id (b"" for none) of a cached entry that is served, and so counted: current
+    (its first line starts with the blog's version), answered 200 and, for a page view, HTML
+    (blog.cache._entry: `<version> <status> <h|o> <post id>`); None for any other entry."""
     if not version or not entry:
-        return False
+        return None
     parts = entry[:80].partition(b"\n")[0].split(b" ")
-    return (
+    if (
         len(parts) == 4
         and parts[0] == version
         and parts[1] == b"200"
         and (feed or parts[2] == b"h")
-    )
+    ):
+        return parts[3]
+    return None

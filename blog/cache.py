@@ -201,7 +201,7 @@ def _entry(
     request: HttpRequest, response: HttpResponse, *, version: int, headers: dict[str, str]
 ) -> bytes:
     """A cached page: a first line `<version> <status> <h|o> <post id>` (h: HTML), which a
-    reader of the raw entry can parse without unpickling (analytics.counting.served), then the
+    reader of the raw entry can parse without unpickling (analytics.counting.served_post), then the
     pickled status, headers and content."""
     html = b"h" if response.get("Content-Type", "").startswith("text/html") else b"o"
     post_id = getattr(request, "surrogate_post_id", None)
