@@ -111,9 +111,8 @@ def response_count(request: HttpRequest, response: HttpResponse) -> None:
     answered = getattr(request, "reader_response", None)
     if (
         answered is None
-        or getattr(
-            request, "reader_counted", False
-        )  # counted with the cache lookup (_CountingFetch)
+        # counted with the cache lookup (_CountingFetch)
+        or getattr(request, "reader_counted", False)
         or request.method != "GET"
         or answered.status_code != 200
         or response.status_code not in (200, 304)
