@@ -30,7 +30,7 @@ import redis
 from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 
 from blog.purge import purge
@@ -137,7 +137,9 @@ def _lookup(request: HttpRequest) -> _Lookup | None:
     if not _cacheable_query(request):
         return None
     schema = request.tenant.schema_name
-    where = f"{request.get_host()}|{request.get_full_path()}".encode()
+    # The scheme too: behind a trusted proxy an https page's links are https://, and a plain
+    # http reader must not be given it.
+    where = f"{request.scheme}|{request.get_host()}|{request.get_full_path()}".encode()
     key = _PAGE_KEY.format(schema=schema, digest=blake2b(where, digest_size=16).hexdigest())
     version_key = _VERSION_KEY.format(schema=schema)
     try:
@@ -224,6 +226,9 @@ class ReaderCacheMiddleware:
         # never a response that sets a cookie (the session or CSRF middleware may add one).
         if "Cache-Control" not in response or response.cookies:
             response["Cache-Control"] = PRIVATE
+        # A logged-in person gets another page at the same URL. The session middleware says so
+        # on the pages it saw; a hit is answered before it runs, so it is said here for both.
+        patch_vary_headers(response, ("Cookie",))
         return response
 
     def _respond(self, request: HttpRequest) -> HttpResponse:

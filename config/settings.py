@@ -136,6 +136,9 @@ MIDDLEWARE = [
     "tenants.proxy.TrustedProxyMiddleware",
     "config.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Up here, with SecurityMiddleware: its header is then on every response, page-cache hits
+    # and unknown-host 404s included, not only on what the views answer.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.HealthzMiddleware",
     "tenants.middleware.CaddyAskMiddleware",
@@ -146,7 +149,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "shared.errors.ApplicationErrorMiddleware",
 ]

@@ -65,6 +65,12 @@ sub vcl_recv {
     return (hash);
 }
 
+# The scheme is part of a page: behind Caddy an https page links https://, and a plain http
+# reader must not get it. The built-in vcl_hash then adds the URL and the host.
+sub vcl_hash {
+    hash_data(req.http.X-Forwarded-Proto);
+}
+
 sub vcl_backend_response {
     # Serve a stale copy for a short while if the backend is slow or down.
     set beresp.grace = 30s;

@@ -6,6 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.blog.conftest import write
+from tests.cache_headers import security_headers
 from tests.conftest import host_client
 
 PUBLIC = "public, max-age=60, s-maxage=600"
@@ -151,3 +152,41 @@ def test_an_unreachable_varnish_does_not_fail_the_change(
     with django_capture_on_commit_callbacks(execute=True):
         post = write(tenant, "Still published")
     assert host_client(tenant).get(f"/{post.slug}/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/feed/", "/no-such-post/"])
+def test_a_hit_carries_the_same_security_headers_as_the_miss(tenant, path):
+    write(tenant, "Hello")
+    client = host_client(tenant)
+    miss, hit = client.get(path), client.get(path)
+    assert (miss["X-Cache"], hit["X-Cache"]) == ("miss", "hit")
+    assert security_headers(hit) == security_headers(miss)
+    assert miss["X-Frame-Options"] == "DENY"
+
+
+def test_an_https_hit_carries_hsts_like_the_miss(tenant, settings):
+    settings.SECURE_HSTS_SECONDS = 3600
+    write(tenant, "Hello")
+    client = host_client(tenant)
+    miss = client.get("/", HTTP_X_FORWARDED_PROTO="https")
+    hit = client.get("/", HTTP_X_FORWARDED_PROTO="https")
+    assert (miss["X-Cache"], hit["X-Cache"]) == ("miss", "hit")
+    assert security_headers(hit) == security_headers(miss)
+    assert hit["Strict-Transport-Security"].startswith("max-age=3600")
+
+
+def test_an_unknown_host_answers_404_with_the_security_headers(db):
+    response = host_client("nobody.localhost").get("/")
+    assert response.status_code == 404
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_the_page_cache_keeps_http_and_https_copies_apart(tenant):
+    write(tenant, "Hello")
+    client = host_client(tenant)
+    secure = client.get("/", HTTP_X_FORWARDED_PROTO="https")
+    assert 'rel="canonical" href="https://' in secure.content.decode()
+    plain = client.get("/")
+    assert plain["X-Cache"] == "miss"  # not the https copy
+    assert 'rel="canonical" href="http://' in plain.content.decode()
+    assert client.get("/", HTTP_X_FORWARDED_PROTO="https")["X-Cache"] == "hit"

@@ -16,6 +16,7 @@ from django.test import Client
 
 from tenants.routing import blog_host
 from tests.blog.conftest import write
+from tests.cache_headers import security_headers
 from tests.conftest import PASSWORD
 
 VCL = Path(__file__).resolve().parents[2] / "varnish" / "quire.vcl"
@@ -180,3 +181,35 @@ def test_compose_puts_varnish_between_caddy_and_web():
     assert services["caddy"]["environment"]["QUIRE_UPSTREAM"] == "varnish:6081"
     assert "./varnish/quire.vcl:/etc/varnish/quire.vcl.in:ro" in services["varnish"]["volumes"]
     assert compose["x-app"]["environment"]["QUIRE_VARNISH_URLS"] == "http://varnish:6081/"
+
+
+def test_varnish_hits_carry_the_security_headers_of_the_page(
+    transactional_db, live_server, varnish, make_blog
+):
+    blog = make_blog("varnishsec")
+    write(blog, "Headers")
+    for path in ("/", "/no-such-post/"):
+        # Straight to Django (a page-cache miss, stored), then Varnish's miss (a page-cache
+        # hit), then Varnish's own hit: one list of headers for all three.
+        direct = requests.get(
+            live_server.url + path, headers={"Host": blog_host(blog.subdomain)}, timeout=10
+        )
+        miss, hit = get(varnish, blog, path), get(varnish, blog, path)
+        assert (miss.headers["X-Front-Cache"], hit.headers["X-Front-Cache"]) == ("MISS", "HIT")
+        assert miss.headers["X-Cache"] == "hit"  # Varnish's miss was a page-cache hit
+        expected = security_headers(direct.headers)
+        assert security_headers(miss.headers) == expected, path
+        assert security_headers(hit.headers) == expected, path
+
+
+def test_varnish_keeps_http_and_https_copies_apart(transactional_db, varnish, make_blog):
+    blog = make_blog("varnishtls")
+    write(blog, "Schemes")
+    secure = get(varnish, blog, **{"X-Forwarded-Proto": "https"})
+    assert 'rel="canonical" href="https://' in secure.text
+    plain = get(varnish, blog)
+    assert plain.headers["X-Front-Cache"] == "MISS"
+    assert 'rel="canonical" href="http://' in plain.text
+    again = get(varnish, blog, **{"X-Forwarded-Proto": "https"})
+    assert again.headers["X-Front-Cache"] == "HIT"
+    assert 'rel="canonical" href="https://' in again.text
