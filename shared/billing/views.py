@@ -1,5 +1,6 @@
 """Billing views: the blog owner's billing page (blog host) and Stripe's webhook (root)."""
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 
@@ -14,6 +15,8 @@ from shared.accounts import selectors as account_selectors
 from shared.accounts.models import Membership
 from shared.billing import checkout, selectors, services, stripe_api, webhooks
 from shared.billing.exceptions import BillingNotConfigured, CheckoutFailed
+
+logger = logging.getLogger(__name__)
 
 
 def owner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -81,5 +84,6 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
             payload=request.body, signature=request.headers.get("Stripe-Signature", "")
         )
     except webhooks.InvalidEvent as exc:
-        return HttpResponseBadRequest(str(exc))
+        logger.warning("Stripe webhook refused: %s", exc.message)
+        return HttpResponseBadRequest(exc.message)
     return JsonResponse({"outcome": webhooks.stripe_event_apply(event=event)})

@@ -7,6 +7,7 @@ newest one applied to that subscription is recorded as stale and ignored.
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from shared.billing import plans as plan_data
 from shared.billing import services
 from shared.billing.models import Subscription, WebhookEvent
 from shared.errors import ApplicationError
+from shared.shapes import Items, Mapping, Number, Object, ShapeError, Text, shape_check
 
 logger = logging.getLogger(__name__)
 
@@ -41,13 +43,68 @@ class InvalidEvent(ApplicationError):
     pass
 
 
+# What the handlers below read of an event, and nothing they do not: a signed body of any
+# other shape is refused before it reaches them.
+_ID = Text(255)
+_TIME = Number(0, 253_402_300_799)  # up to the year 9999
+_METADATA = Mapping(Text(500, min_length=0), max_items=50)
+_LINE = Object(
+    {},
+    optional={
+        "price": Object({}, optional={"id": _ID}),
+        "pricing": Object({}, optional={"price_details": Object({}, optional={"price": _ID})}),
+        "period": Object({}, optional={"end": _TIME}),
+        "current_period_end": _TIME,
+    },
+)
+_LIST = Object({}, optional={"data": Items(_LINE, max_items=1_000)})
+_OBJECT = Object(
+    {},
+    optional={
+        "id": _ID,
+        "customer": _ID,
+        "subscription": _ID,
+        "client_reference_id": Text(255, min_length=0),
+        "status": Text(64),
+        "metadata": _METADATA,
+        "trial_end": _TIME,
+        "current_period_end": _TIME,
+        "amount_paid": Number(0, 10**15),
+        "items": _LIST,
+        "lines": _LIST,
+        "parent": Object(
+            {},
+            optional={
+                "subscription_details": Object(
+                    {}, optional={"subscription": _ID, "metadata": _METADATA}
+                )
+            },
+        ),
+    },
+)
+EVENT = Object(
+    {"id": _ID, "type": Text(100), "created": _TIME, "data": Object({"object": _OBJECT})},
+    optional={"account": _ID, "livemode": bool},
+)
+
+
+def _signed_at(signature: str) -> int:
+    for part in signature.split(","):
+        name, _eq, value = part.strip().partition("=")
+        if name == "t" and value.isdigit():
+            return int(value)
+    return 0
+
+
 def stripe_event_verify(*, payload: bytes, signature: str) -> dict[str, Any]:
     """The event, if `signature` (the Stripe-Signature header) is valid and recent enough."""
     secret = settings.STRIPE_WEBHOOK_SECRET
     if not secret:
         raise InvalidEvent("Stripe webhooks are not set up: STRIPE_WEBHOOK_SECRET is empty.")
     try:
-        stripe.Webhook.construct_event(
+        # The signature only: Stripe's construct_event would also build an event object from
+        # whatever JSON was signed, and fail on a list or a string.
+        stripe.WebhookSignature.verify_header(
             payload, signature, secret, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE
         )
         event = json.loads(payload)
@@ -55,8 +112,16 @@ def stripe_event_verify(*, payload: bytes, signature: str) -> dict[str, Any]:
         raise InvalidEvent(f"bad or expired signature: {exc.user_message or exc}") from exc
     except (ValueError, TypeError) as exc:
         raise InvalidEvent(f"not a Stripe event: {exc}") from exc
-    if not isinstance(event, dict) or not {"id", "type", "created", "data"} <= event.keys():
-        raise InvalidEvent("not a Stripe event: id, type, created or data is missing")
+    # Stripe's library refuses a signature too old; one from too far ahead is refused here.
+    tolerance = settings.STRIPE_WEBHOOK_TOLERANCE
+    if _signed_at(signature) > time.time() + tolerance:
+        raise InvalidEvent(f"bad signature: signed more than {tolerance} s in the future")
+    try:
+        shape_check(event, EVENT, "the event")
+    except ShapeError as exc:
+        raise InvalidEvent(f"not a Stripe event: {exc.message}") from exc
+    if event["created"] > time.time() + tolerance:
+        raise InvalidEvent(f"not a Stripe event: created more than {tolerance} s in the future")
     return event
 
 
