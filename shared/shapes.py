@@ -7,8 +7,8 @@ the first offending field, instead of failing deep inside the code that reads it
 
 A shape is a plain value:
 
-- a type (`str`, `int`, `bool`, `dict`, `list`) or a tuple of types; `int` never accepts
-  `bool`;
+- a type (`str`, `int`, `bool`, `dict`, `list`); `int` never accepts `bool`;
+- a tuple of shapes: any one of them;
 - `Text(max_length)` for a string with a length limit, `Number(low, high)` for a bounded
   integer;
 - `Object({key: shape}, optional={key: shape})`: a dict with the required keys (never null)
@@ -65,6 +65,14 @@ _NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "an o
 def _name(kind: Any) -> str:
     if isinstance(kind, tuple):
         return " or ".join(_name(k) for k in kind)
+    if isinstance(kind, Text):
+        return "a string"
+    if isinstance(kind, Number):
+        return f"an integer from {kind.low} to {kind.high}"
+    if isinstance(kind, Object | Mapping):
+        return "an object"
+    if isinstance(kind, Items):
+        return "a list"
     return _NAMES.get(kind, getattr(kind, "__name__", str(kind)))
 
 
@@ -116,8 +124,13 @@ def shape_check(value: Any, shape: Any, where: str = "the document") -> Any:
             raise ShapeError(f"{where} has more than {shape.max_items} keys.")
         for key, item in value.items():
             shape_check(item, shape.value, f"{where}.{key}")
-    else:
-        kinds = shape if isinstance(shape, tuple) else (shape,)
-        if not any(_is(value, kind) for kind in kinds):
-            raise ShapeError(f"{where} must be {_name(shape)}.")
+    elif isinstance(shape, tuple):
+        for alternative in shape:
+            try:
+                return shape_check(value, alternative, where)
+            except ShapeError as exc:
+                error = exc
+        raise error if len(shape) == 1 else ShapeError(f"{where} must be {_name(shape)}.")
+    elif not _is(value, shape):
+        raise ShapeError(f"{where} must be {_name(shape)}.")
     return value

@@ -25,9 +25,23 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from audience import services
+from shared.shapes import Items, Object, ShapeError, shape_check
 from tenants import selectors as tenant_selectors
 from tenants.context import tenant_context
 
+EVENTS = Items(
+    Object(
+        {},
+        optional={
+            "event_type": str,
+            "recipient": str,
+            "message_id": str,
+            "metadata": dict,
+            "tags": Items(str),
+        },
+    ),
+    max_items=1_000,
+)
 SUPPRESSING = {"bounced", "rejected", "complained"}
 _SCHEMA_IN_MESSAGE_ID = re.compile(r"\.d\d+\.(t_[a-z0-9_]+)@")
 
@@ -68,11 +82,14 @@ def email_events(request: HttpRequest) -> JsonResponse:
     except (ValueError, UnicodeDecodeError):
         return JsonResponse({"error": "The body is not JSON."}, status=400)
     events = body.get("events", [body]) if isinstance(body, dict) else body
-    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+    try:
+        shape_check(events, EVENTS, "events")
+    except ShapeError as exc:
         return JsonResponse(
-            {"error": 'Send one anymail tracking event, a list, or {"events": [...]}.'},
+            {"error": f'Send one anymail tracking event, a list, or {{"events": [...]}}: '
+                      f"{exc.message}"},
             status=400,
-        )
+        )  # fmt: skip
     suppressed = ignored = 0
     for event in events:
         schema = _schema_of(event)

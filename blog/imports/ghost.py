@@ -13,8 +13,55 @@ from django.utils.dateparse import parse_datetime
 from blog.imports.common import ImportItem, ImportRefused, Parsed
 from blog.imports.html_to_md import html_to_markdown, text_from_html
 from blog.rendering import markdown_render
+from shared.shapes import Items, Number, Object, ShapeError, shape_check
 
 FORMAT = "Ghost (JSON)"
+
+# What the reader below takes from an export, of the types Ghost writes; any other shape is
+# refused with the field named, before anything is read.
+_KEY = (str, int)
+_WHEN = (str, Number(0, 253_402_300_799_999))  # text, or (Ghost 1.x) milliseconds
+_ROWS = {
+    "posts": Items(
+        Object(
+            {},
+            optional={
+                **dict.fromkeys(("id", "uuid", "author_id"), _KEY),
+                **dict.fromkeys(
+                    (
+                        "title",
+                        "slug",
+                        "html",
+                        "lexical",
+                        "mobiledoc",
+                        "status",
+                        "visibility",
+                        "type",
+                        "feature_image",
+                        "custom_excerpt",
+                        "meta_description",
+                        "canonical_url",
+                    ),
+                    str,
+                ),  # fmt: skip
+                "page": (bool, int),
+                "published_at": _WHEN,
+            },
+        )
+    ),
+    "tags": Items(Object({}, optional={"id": _KEY, "name": str, "visibility": str})),
+    "users": Items(Object({}, optional={"id": _KEY, "email": str})),
+    **dict.fromkeys(
+        ("posts_tags", "posts_authors"),
+        Items(
+            Object(
+                {},
+                optional={"post_id": _KEY, "tag_id": _KEY, "author_id": _KEY, "sort_order": int},
+            )
+        ),
+    ),
+}
+GHOST_DATA = Object({"posts": _ROWS["posts"]}, optional=_ROWS)
 
 
 def _data(doc: object) -> dict:
@@ -148,7 +195,10 @@ def _when(value: object) -> datetime | None:
         return None
     if isinstance(value, int | float):  # Ghost 1.x wrote milliseconds
         return datetime.fromtimestamp(value / 1000, tz=UTC)
-    parsed = parse_datetime(str(value).replace(" ", "T"))
+    try:
+        parsed = parse_datetime(str(value).replace(" ", "T"))
+    except ValueError:  # well-formed but impossible (a 13th month)
+        return None
     if parsed is not None and parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
@@ -161,20 +211,27 @@ def ghost_read(raw: bytes) -> Parsed:
         raise ImportRefused(
             f"The JSON file is broken ({exc}). Nothing was imported; export it again from Ghost."
         ) from exc
-    posts = data.get("posts")
-    if not isinstance(posts, list):
+    if not isinstance(data.get("posts"), list):
         raise ImportRefused("This Ghost export has no posts list (db[0].data.posts).")
+    try:
+        shape_check(data, GHOST_DATA, "db[0].data")
+    except ShapeError as exc:
+        raise ImportRefused(
+            f"This file is not a Ghost export as Ghost writes it: {exc.message} Nothing was "
+            "imported."
+        ) from exc
+    posts = data["posts"]
     parsed, now = Parsed(format=FORMAT), timezone.now()
     tags = {t.get("id"): t for t in data.get("tags", []) if isinstance(t, dict)}
     users = {u.get("id"): u.get("email", "") for u in data.get("users", []) if isinstance(u, dict)}
     post_tags: dict[object, list[str]] = {}
-    for link in sorted(data.get("posts_tags", []), key=lambda r: r.get("sort_order", 0)):
+    for link in sorted(data.get("posts_tags", []), key=lambda r: r.get("sort_order") or 0):
         tag = tags.get(link.get("tag_id"))
         # Internal tags (#name) are Ghost's own bookkeeping, never shown to readers.
         if tag and tag.get("visibility", "public") == "public" and tag.get("name"):
             post_tags.setdefault(link.get("post_id"), []).append(str(tag["name"]))
     authors: dict[object, str] = {}
-    for link in sorted(data.get("posts_authors", []), key=lambda r: r.get("sort_order", 0)):
+    for link in sorted(data.get("posts_authors", []), key=lambda r: r.get("sort_order") or 0):
         authors.setdefault(link.get("post_id"), users.get(link.get("author_id"), ""))
     for post in posts:
         if not isinstance(post, dict):

@@ -4,10 +4,19 @@ import json
 
 from blog.imports.common import ImportItem, ImportRefused, Parsed
 from blog.imports.ghost import _when
+from shared.shapes import Items, Object, ShapeError, shape_check
 
 FORMAT = "Quire export"
 EXPORT_FORMAT = "quire-export"
 EXPORT_VERSION = 1
+QUIRE_EXPORT = Object(
+    {},
+    optional={
+        "settings": dict,
+        "blog": dict,
+        **dict.fromkeys(("members", "subscribers", "media", "posts"), Items(dict)),
+    },
+)
 
 
 def quire_read(raw: bytes) -> Parsed:
@@ -22,6 +31,10 @@ def quire_read(raw: bytes) -> Parsed:
             f"This Quire export is version {doc.get('version')}; this Quire reads version "
             f"{EXPORT_VERSION}."
         )
+    try:
+        shape_check(doc, QUIRE_EXPORT, "quire.json")
+    except ShapeError as exc:
+        raise ImportRefused(f"This Quire export is damaged: {exc.message}") from exc
     parsed = Parsed(format=FORMAT)
     settings = doc.get("settings")
     parsed.settings = settings if isinstance(settings, dict) else None

@@ -228,3 +228,24 @@ def test_a_send_shows_its_progress_on_the_dashboard(make_blog, inbox, password):
         and cells["send-suppressed"] == "1"
     )
     assert row.find(".//progress").get("value") == "3"
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ([{"event_type": ["bounced"], "recipient": "a@example.org"}], "events[0].event_type"),
+        ({"events": [{"event_type": "bounced", "recipient": 5}]}, "events[0].recipient"),
+        ({"events": [{"event_type": "bounced", "metadata": "blog"}]}, "events[0].metadata"),
+        ({"events": [{"tags": "blog:t_x"}]}, "events[0].tags"),
+        ({"events": {"event_type": "bounced"}}, "events must be a list"),
+        ([1, 2], "events[0]"),
+        ("bounced", "events must be a list"),
+    ],
+)
+def test_an_email_event_of_the_wrong_shape_gets_a_400_naming_the_field(
+    settings, root_client, body, field
+):
+    settings.EMAIL_WEBHOOK_SECRET = "anymail:s3cret"
+    response = _event(settings, root_client, body)
+    assert response.status_code == 400
+    assert field in response.json()["error"]

@@ -1,9 +1,14 @@
 """Bad files get a clear message, never a 500 and never a half-imported blog."""
 
+import json
 from html import escape
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from blog.imports.common import ImportRefused
+from blog.imports.ghost import ghost_read
 from tests.blog.port_helpers import DATA, import_file, make_zip, posts, private_root, upload  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("private_root")
@@ -109,3 +114,55 @@ def test_a_broken_post_inside_a_good_file_is_reported(tenant, owner_client):
     skipped = {s["title"]: s["reason"] for s in job.report["skipped"]}
     assert "too long (" in skipped["Worth A Thousand Words"]
     assert len(posts(tenant)) == 6
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"posts": [{"title": ["a", "list"]}]}, "db[0].data.posts[0].title"),
+        ({"posts": [{"published_at": 10**30}]}, "db[0].data.posts[0].published_at"),
+        ({"posts": [], "tags": {"id": 1}}, "db[0].data.tags"),
+        ({"posts": [], "posts_tags": [7]}, "db[0].data.posts_tags[0]"),
+        ({"posts": [], "posts_tags": [{"sort_order": "first"}]}, "sort_order"),
+        ({"posts": [], "users": [{"email": {"a": 1}}]}, "db[0].data.users[0].email"),
+    ],
+)
+def test_a_ghost_export_of_the_wrong_shape_is_refused_naming_the_field(
+    tenant, owner_client, data, field
+):
+    content = json.dumps({"db": [{"meta": {}, "data": data}]}).encode()
+    error = _failed(owner_client, tenant, "ghost.json", content)
+    assert "not a Ghost export as Ghost writes it" in error and field in error
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+_ghost_rows = st.dictionaries(
+    st.sampled_from(["id", "title", "slug", "html", "lexical", "mobiledoc", "status", "type",
+                     "published_at", "visibility", "post_id", "tag_id", "sort_order", "name"]),
+    _json | st.text(max_size=20),
+    max_size=5,
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    data=st.dictionaries(
+        st.sampled_from(["posts", "tags", "posts_tags", "users", "posts_authors"]),
+        st.lists(_ghost_rows | _json, max_size=3) | _json,
+        max_size=5,
+    )
+)
+def test_any_ghost_shaped_json_is_read_or_refused_never_crashes(data):
+    raw = json.dumps({"db": [{"data": data}]}).encode()
+    try:
+        parsed = ghost_read(raw)
+    except ImportRefused as exc:
+        assert exc.message
+    else:
+        assert all(item.source_key.startswith("ghost:") for item in parsed.items)
