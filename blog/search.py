@@ -127,6 +127,16 @@ _STEM_SLACK = 3
 _PLAIN_WORD = re.compile(r"^\w+$")
 
 
+# A run of `-` (spaced or not) is a run of NOTs to websearch_to_tsquery, and ~40 nested NOTs
+# overflow its parser's stack ("tsquery stack too small"). Two NOTs cancel, so a run is
+# folded to one `-` or none, by its parity. Nothing else in its syntax nests.
+_MINUS_RUN = re.compile(r"(?:-\s*){2,}")
+
+
+def _minus_runs_folded(query: str) -> str:
+    return _MINUS_RUN.sub(lambda run: "-" if run.group().count("-") % 2 else " ", query)
+
+
 def tsquery_sql(*, query: str, config: str) -> tuple[str, list[str]]:
     """SQL for the reader's query as a `tsquery`: web-search syntax (quoted phrases, `or`,
     `-word`), the last plain word matched as a prefix, in the blog's language.
@@ -134,6 +144,7 @@ def tsquery_sql(*, query: str, config: str) -> tuple[str, list[str]]:
     The query is inlined by the database driver as constants, so the planner sees the actual
     words and their frequencies (a rare word and a common one want different plans).
     """
+    query = _minus_runs_folded(query)
     words = query.split()
     last = words[-1] if words else ""
     head = words[:-1]

@@ -1,9 +1,13 @@
 """The reader's search page and the search index (blog/search.py)."""
 
 from io import StringIO
+from urllib.parse import quote
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from blog import search
 from blog.models import Post
@@ -170,3 +174,32 @@ def test_rebuild_resumes_from_its_checkpoint_and_is_safe_twice(tenant):
         )  # checkpoint gone: a full run
         assert search.search_index_rebuild(config="english", batch=2) == 5
         assert not Post.objects.filter(search_vector__isnull=True).exists()
+
+
+_SYNTAX = list("!&|():*<->-\"' ") + ["<->", "<2>", " or ", " -", "--", ":*", "\\"]
+_pieces = st.one_of(
+    st.sampled_from(_SYNTAX),
+    st.text(max_size=8),  # any Unicode
+    st.sampled_from(["pelican", "harbour", "goats", "the"]),
+    st.builds(lambda piece, n: piece * n, st.sampled_from(_SYNTAX), st.integers(1, 120)),
+)
+hostile_queries = st.lists(_pieces, max_size=30).map("".join)
+
+
+@pytest.mark.parametrize("query", ["-" * 40, "-" * 200, "- " * 100, "x " + "-" * 60 + "goats"])
+def test_runs_of_minus_signs_get_a_page(zoo, query):
+    assert "No posts match" in results(host_client(zoo), query) or "Goats" in results(
+        host_client(zoo), query
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(query=hostile_queries)
+def test_any_query_up_to_the_limit_gives_a_page(zoo, query):
+    cache.clear()  # the rate limit: this is one reader searching 150 times
+    client = host_client(zoo)
+    query = query[: search.MAX_QUERY_LENGTH]
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200, query
+    suggest = client.get(f"/search/suggest/{quote(query, safe='')}/") if query.strip() else None
+    assert suggest is None or suggest.status_code in (200, 404), query
