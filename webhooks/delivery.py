@@ -71,8 +71,7 @@ def _allowed(ip: str) -> bool:
 
 def url_check(url: str) -> tuple[str, str, int, str]:
     """(scheme, host, port, path) of a URL a webhook may be sent to, by its form alone.
-    Raises DeliveryRefused. Also used when an endpoint is registered; addresses are checked
-    at every delivery."""
+    Raises DeliveryRefused. `destination_check` adds the addresses."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DeliveryRefused("Use an http:// or https:// address.")
@@ -94,6 +93,15 @@ def url_check(url: str) -> tuple[str, str, int, str]:
             raise DeliveryRefused(f"{host} is a local address: webhooks are not sent there.")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return parts.scheme, host, port, path
+
+
+def destination_check(url: str) -> tuple[str, str, int, str, str]:
+    """(scheme, host, port, path, address) of where a webhook to `url` would go: the form,
+    then every address the host stands for (a number in any form, or DNS's answers) must be
+    public. Raises DeliveryRefused. The same check when an endpoint is saved and at each
+    delivery: a name can be pointed elsewhere after it was saved."""
+    scheme, host, port, path = url_check(url)
+    return scheme, host, port, path, _resolve(host, port)
 
 
 def _resolve(host: str, port: int) -> str:
@@ -128,8 +136,7 @@ def webhook_send(*, url: str, body: bytes, headers: dict[str, str], timeout: flo
         return Outcome(status=status, body=kept, duration_ms=ms, error=error)
 
     try:
-        scheme, host, port, path = url_check(url)
-        ip = _resolve(host, port)
+        scheme, host, port, path, ip = destination_check(url)
     except DeliveryRefused as exc:
         return outcome(None, b"", str(exc))
     deadline = started + timeout

@@ -25,7 +25,13 @@ from shared.billing.exceptions import LimitReached
 from shared.errors import ApplicationError
 from tenants.models import Tenant
 from tenants.selectors import tenant_reader_url
-from webhooks.delivery import DeliveryRefused, signature_header, url_check, webhook_send
+from webhooks.delivery import (
+    DeliveryRefused,
+    destination_check,
+    signature_header,
+    url_check,
+    webhook_send,
+)
 from webhooks.models import EVENTS, PING, WebhookDelivery, WebhookEndpoint
 
 if TYPE_CHECKING:
@@ -53,7 +59,8 @@ def endpoint_create(
     *, tenant_id: int, user: User, url: str, events: list[str], description: str = ""
 ) -> tuple[WebhookEndpoint, str]:
     """Register `url` for `events`: (row, its signing secret, shown once). Needs the plan's
-    API feature; private and local addresses are refused (checked again at each delivery)."""
+    API feature; an address that is, or resolves to, a private or local one is refused, by
+    the check each delivery makes again (`destination_check`)."""
     billing_services.limits_check_feature(tenant_id=tenant_id, feature="api_access")
     url = url.strip()
     if not url:
@@ -69,6 +76,10 @@ def endpoint_create(
         raise WebhookInvalid("Choose at least one of the events listed.", extra={"field": "events"})
     if WebhookEndpoint.objects.filter(tenant_id=tenant_id).count() >= MAX_ENDPOINTS:
         raise WebhookInvalid(f"A blog can have {MAX_ENDPOINTS} webhooks: delete one first.")
+    try:  # last: it asks DNS
+        destination_check(url)
+    except DeliveryRefused as exc:
+        raise WebhookInvalid(str(exc), extra={"field": "url"}) from exc
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     endpoint = WebhookEndpoint.objects.create(
         tenant_id=tenant_id,

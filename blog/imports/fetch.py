@@ -19,6 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+import dns.exception
+import dns.resolver
+from django.conf import settings
+
 from shared.errors import ApplicationError
 
 MAX_REDIRECTS = 3
@@ -63,15 +67,57 @@ class NotPublic(FetchRefused):
         self.ip = ip
 
 
-def resolve_public(host: str, port: int, *, allowed: Callable[[str], bool]) -> str:
-    """The address to connect to (the first); every address the host resolves to must pass
-    `allowed`, or `NotPublic` names the first that does not. Also used by webhooks/delivery.py,
-    which connects to the answer with `PinnedHTTP(S)` as the importer does."""
+def _numeric_host(host: str) -> str | None:
+    """The address a host name that is really a number stands for, as the C library reads it
+    (`127.1`, `2130706433`, `0x7f000001`, `0177.0.0.1` are all 127.0.0.1), or None."""
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        pass
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host))
+    except (OSError, UnicodeError, ValueError):
+        return None
+
+
+def _dns_addresses(host: str) -> list[str]:
+    """A and AAAA answers from `QUIRE_DNS_NAMESERVERS` (the servers the platform's own DNS
+    checks use)."""
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = list(settings.QUIRE_DNS_NAMESERVERS)
+    resolver.port = settings.QUIRE_DNS_PORT
+    resolver.timeout = resolver.lifetime = settings.QUIRE_DNS_TIMEOUT
+    found: list[str] = []
+    for rdtype in ("A", "AAAA"):
+        try:
+            answer = resolver.resolve(host, rdtype, raise_on_no_answer=False)
+        except (dns.exception.DNSException, ValueError):
+            continue
+        found += [record.to_text() for record in answer]
+    return found
+
+
+def host_addresses(host: str, port: int) -> list[str]:
+    """Every address `host` stands for: itself if it is a number in any form, else what DNS
+    answers (the system's resolver, or `QUIRE_DNS_NAMESERVERS` when set)."""
+    numeric = _numeric_host(host)
+    if numeric is not None:
+        return [numeric]
+    if settings.QUIRE_DNS_NAMESERVERS:
+        return _dns_addresses(host)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise Unresolvable(host) from exc
-    addresses = [info[4][0] for info in infos]
+    return [info[4][0] for info in infos]
+
+
+def resolve_public(host: str, port: int, *, allowed: Callable[[str], bool]) -> str:
+    """The address to connect to (the first); every address the host stands for must pass
+    `allowed`, or `NotPublic` names the first that does not. Also used by webhooks/delivery.py
+    when an endpoint is saved and at each delivery, which connects to the answer with
+    `PinnedHTTP(S)` as the importer does."""
+    addresses = host_addresses(host, port)
     if not addresses:
         raise Unresolvable(host)
     for ip in addresses:

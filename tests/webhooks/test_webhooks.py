@@ -247,3 +247,43 @@ def test_payloads_are_compact_json_of_what_was_stored(blog, receiver):
     (got,) = receiver.verified("/ok")
     assert got.json == json.loads(json.dumps(WebhookDelivery.objects.get(id=delivery.id).payload))
     assert got.json["event"] == "ping"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.1/", "http://2130706433/", "http://0x7f000001/", "http://0177.0.0.1/",
+            "http://0x7f.1/", "http://[0:0:0:0:0:ffff:7f00:1]/"],
+)  # fmt: skip
+def test_numbers_that_mean_loopback_are_refused_at_save_as_at_send(blog, settings, url):
+    settings.QUIRE_WEBHOOK_ALLOW_LOOPBACK = False
+    with pytest.raises(services.WebhookInvalid, match="private or local address"):
+        services.endpoint_create(
+            tenant_id=blog.id, user=blog.owner, url=url, events=["post.published"]
+        )
+    outcome = wire.webhook_send(url=url, body=b"{}", headers={}, timeout=2)
+    assert outcome.status is None and "private or local" in outcome.error
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1.nip.io/", "http://localtest.me/hook"])
+def test_names_that_resolve_to_loopback_are_refused_at_save_as_at_send(blog, settings, url):
+    from tests.prod.dns_server import DnsServer
+
+    server = DnsServer("--host-record=127.0.0.1.nip.io,127.0.0.1",
+                       "--host-record=localtest.me,127.0.0.1,::1")  # fmt: skip
+    try:
+        settings.QUIRE_DNS_NAMESERVERS, settings.QUIRE_DNS_PORT = ["127.0.0.1"], server.port
+        settings.QUIRE_WEBHOOK_ALLOW_LOOPBACK = False
+        with pytest.raises(services.WebhookInvalid, match="resolves to a private or local"):
+            services.endpoint_create(
+                tenant_id=blog.id, user=blog.owner, url=url, events=["post.published"]
+            )
+        outcome = wire.webhook_send(url=url, body=b"{}", headers={}, timeout=2)
+        assert outcome.status is None and "resolves to a private or local" in outcome.error
+        # A name DNS does not know is refused at save with its own reason.
+        with pytest.raises(services.WebhookInvalid, match="could not be resolved"):
+            services.endpoint_create(
+                tenant_id=blog.id, user=blog.owner, url="http://nowhere.test/",
+                events=["post.published"],
+            )  # fmt: skip
+    finally:
+        server.stop()
+    assert not WebhookEndpoint.objects.filter(tenant_id=blog.id).exists()
