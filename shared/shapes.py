@@ -7,9 +7,11 @@ the first offending field, instead of failing deep inside the code that reads it
 
 A shape is a plain value:
 
-- a type (`str`, `int`, `bool`, `dict`, `list`); `int` never accepts `bool`;
+- a type (`str`, `int`, `bool`, `dict`, `list`); `int` never accepts `bool`, and no string
+  (`str` or `Text`) may hold a NUL character, which PostgreSQL's text never stores;
 - a tuple of shapes: any one of them;
-- `Text(max_length)` for a string with a length limit, `Number(low, high)` for a bounded
+- `Text(max_length, pattern=...)` for a string with a length limit (and a regular expression
+  it must match whole), `Number(low, high)` for a bounded
   integer;
 - `Object({key: shape}, optional={key: shape})`: a dict with the required keys (never null)
   and, when present, optional keys of their shape or null; other keys are allowed and not
@@ -18,6 +20,7 @@ A shape is a plain value:
 - `Mapping(shape, max_items)`: a dict of string keys whose every value has that shape.
 """
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +35,7 @@ class ShapeError(ApplicationError):
 class Text:
     max_length: int
     min_length: int = 1
+    pattern: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,9 @@ def shape_check(value: Any, shape: Any, where: str = "the document") -> Any:
                 f"{where} must be {shape.min_length} to {shape.max_length} characters long "
                 f"(it is {len(value)})."
             )
+        if shape.pattern and not re.fullmatch(shape.pattern, value):
+            raise ShapeError(f"{where} has characters it may not hold.")
+        _no_nul(value, where)
     elif isinstance(shape, Number):
         if not _is(value, int):
             raise ShapeError(f"{where} must be an integer.")
@@ -133,4 +140,11 @@ def shape_check(value: Any, shape: Any, where: str = "the document") -> Any:
         raise error if len(shape) == 1 else ShapeError(f"{where} must be {_name(shape)}.")
     elif not _is(value, shape):
         raise ShapeError(f"{where} must be {_name(shape)}.")
+    elif shape is str:
+        _no_nul(value, where)
     return value
+
+
+def _no_nul(value: str, where: str) -> None:
+    if "\x00" in value:
+        raise ShapeError(f"{where} holds a NUL character.")

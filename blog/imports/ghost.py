@@ -194,7 +194,10 @@ def _when(value: object) -> datetime | None:
     if not value:
         return None
     if isinstance(value, int | float):  # Ghost 1.x wrote milliseconds
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
+        try:
+            return datetime.fromtimestamp(value / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):  # no date a calendar holds
+            return None
     try:
         parsed = parse_datetime(str(value).replace(" ", "T"))
     except ValueError:  # well-formed but impossible (a 13th month)
@@ -222,16 +225,18 @@ def ghost_read(raw: bytes) -> Parsed:
         ) from exc
     posts = data["posts"]
     parsed, now = Parsed(format=FORMAT), timezone.now()
-    tags = {t.get("id"): t for t in data.get("tags", []) if isinstance(t, dict)}
-    users = {u.get("id"): u.get("email", "") for u in data.get("users", []) if isinstance(u, dict)}
+    tags = {t.get("id"): t for t in data.get("tags") or [] if isinstance(t, dict)}
+    users = {
+        u.get("id"): u.get("email", "") for u in data.get("users") or [] if isinstance(u, dict)
+    }
     post_tags: dict[object, list[str]] = {}
-    for link in sorted(data.get("posts_tags", []), key=lambda r: r.get("sort_order") or 0):
+    for link in sorted(data.get("posts_tags") or [], key=lambda r: r.get("sort_order") or 0):
         tag = tags.get(link.get("tag_id"))
         # Internal tags (#name) are Ghost's own bookkeeping, never shown to readers.
         if tag and tag.get("visibility", "public") == "public" and tag.get("name"):
             post_tags.setdefault(link.get("post_id"), []).append(str(tag["name"]))
     authors: dict[object, str] = {}
-    for link in sorted(data.get("posts_authors", []), key=lambda r: r.get("sort_order") or 0):
+    for link in sorted(data.get("posts_authors") or [], key=lambda r: r.get("sort_order") or 0):
         authors.setdefault(link.get("post_id"), users.get(link.get("author_id"), ""))
     for post in posts:
         if not isinstance(post, dict):
@@ -251,7 +256,8 @@ def ghost_read(raw: bytes) -> Parsed:
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             parsed.skip(title, "its body (lexical or mobiledoc) could not be read")
             continue
-        converted = html_to_markdown(html, classic=False)
+        # A body's JSON (lexical, mobiledoc) may spell NUL as \u0000: PostgreSQL stores none.
+        converted = html_to_markdown(html.replace("\x00", ""), classic=False)
         status = {"published": "published", "scheduled": "scheduled"}.get(
             str(post.get("status")), "draft"
         )

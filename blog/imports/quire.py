@@ -40,15 +40,15 @@ def quire_read(raw: bytes) -> Parsed:
     parsed.settings = settings if isinstance(settings, dict) else None
     if parsed.settings is not None and isinstance(doc.get("blog"), dict):
         parsed.settings["language"] = doc["blog"].get("language", "")
-    parsed.members = [m for m in doc.get("members", []) if isinstance(m, dict)]
-    parsed.subscribers = [s for s in doc.get("subscribers", []) if isinstance(s, dict)]
-    for entry in doc.get("media", []):
+    parsed.members = [m for m in doc.get("members") or [] if isinstance(m, dict)]
+    parsed.subscribers = [s for s in doc.get("subscribers") or [] if isinstance(s, dict)]
+    for entry in doc.get("media") or []:
         if not isinstance(entry, dict):
             continue
         url, file = entry.get("url"), entry.get("file")
         if isinstance(url, str) and isinstance(file, str) and file.startswith("media/") and url:
             parsed.media.append({"url": url, "name": str(entry.get("name", "")), "file": file})
-    for post in doc.get("posts", []):
+    for post in doc.get("posts") or []:
         if not isinstance(post, dict) or not post.get("source"):
             continue
         status = post.get("status") if post.get("status") in ("published", "scheduled") else "draft"
@@ -60,14 +60,14 @@ def quire_read(raw: bytes) -> Parsed:
                 kind="page" if post.get("kind") == "page" else "post",
                 slug=str(post.get("slug", "")),
                 excerpt=str(post.get("excerpt", "")),
-                tags=[str(t) for t in post.get("tags", []) if isinstance(t, str)],
+                tags=[str(t) for t in post.get("tags") or [] if isinstance(t, str)],
                 status=status,
                 published_at=_when(post.get("published_at")) if status != "draft" else None,
                 author_email=str(post.get("author_email", "")),
                 cover_image_url=str(post.get("cover_image_url", "")),
                 meta_description=str(post.get("meta_description", "")),
                 canonical_url=str(post.get("canonical_url", "")),
-                old_slugs=[str(s) for s in post.get("old_slugs", []) if isinstance(s, str)],
+                old_slugs=[str(s) for s in post.get("old_slugs") or [] if isinstance(s, str)],
             )
         )
     return parsed

@@ -45,7 +45,7 @@ class InvalidEvent(ApplicationError):
 
 # What the handlers below read of an event, and nothing they do not: a signed body of any
 # other shape is refused before it reaches them.
-_ID = Text(255)
+_ID = Text(255, pattern=r"[A-Za-z0-9_.:-]+")  # what Stripe's ids and event types are made of
 _TIME = Number(0, 253_402_300_799)  # up to the year 9999
 _METADATA = Mapping(Text(500, min_length=0), max_items=50)
 _LINE = Object(
@@ -83,7 +83,12 @@ _OBJECT = Object(
     },
 )
 EVENT = Object(
-    {"id": _ID, "type": Text(100), "created": _TIME, "data": Object({"object": _OBJECT})},
+    {
+        "id": _ID,
+        "type": Text(100, pattern=_ID.pattern),
+        "created": _TIME,
+        "data": Object({"object": _OBJECT}),
+    },
     optional={"account": _ID, "livemode": bool},
 )
 
