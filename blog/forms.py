@@ -10,6 +10,8 @@ from blog.services import (
     PostInvalid,
     SettingsInvalid,
     navigation_parse,
+    post_version,
+    settings_version,
     tags_parse,
 )
 from shared.accounts.models import Membership
@@ -52,6 +54,9 @@ class PostForm(forms.Form):
     cover_image_url = forms.CharField(
         max_length=500, required=False, validators=[_http_only], label="Cover image URL"
     )
+    # The post's version when the editor was opened (`services.post_version`): a save from a
+    # copy that another save has overtaken is refused, and the writer merges.
+    base_version = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
     publish_at = forms.DateTimeField(
         required=False,
         label="Publish at",
@@ -87,6 +92,7 @@ class PostForm(forms.Form):
                 "canonical_url": post.canonical_url,
                 "cover_image_url": post.cover_image_url,
                 "publish_at": post.published_at if post.status == Post.Status.SCHEDULED else None,
+                "base_version": post_version(post),
             }
         )
 
@@ -104,6 +110,8 @@ class PreviewForm(forms.Form):
 class SettingsForm(forms.Form):
     title = forms.CharField(max_length=100, required=False, help_text="Empty: the blog's name.")
     tagline = forms.CharField(max_length=200, required=False)
+    # What the form was opened at (`services.settings_version`): see PostForm.base_version.
+    base_version = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
     description = forms.CharField(
         max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -154,6 +162,7 @@ class SettingsForm(forms.Form):
                 "posts_per_page": settings.posts_per_page,
                 "navigation": nav,
                 "footer": settings.footer,
+                "base_version": settings_version(settings),
             },
         )
 

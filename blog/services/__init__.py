@@ -6,11 +6,13 @@ from blog.services.posts import (
     MAX_TAGS,
     MAX_TITLE_LENGTH,
     RESERVED_SLUGS,
+    PostConflict,
     PostInvalid,
     post_create,
     post_delete,
     post_publish_due,
     post_update,
+    post_version,
     tags_parse,
 )
 from blog.services.revisions import (
@@ -21,10 +23,12 @@ from blog.services.revisions import (
     post_update_recorded,
 )
 from blog.services.settings import (
+    SettingsConflict,
     SettingsInvalid,
     blog_language_set,
     blog_settings_update,
     navigation_parse,
+    settings_version,
 )
 from blog.services.tags import tag_rename, tags_merge
 
@@ -35,11 +39,14 @@ __all__ = [
     "MAX_TAG_LENGTH",
     "MAX_TITLE_LENGTH",
     "RESERVED_SLUGS",
+    "PostConflict",
     "PostInvalid",
+    "SettingsConflict",
     "SettingsInvalid",
     "blog_language_set",
     "blog_settings_update",
     "navigation_parse",
+    "settings_version",
     "post_create",
     "post_create_recorded",
     "post_revision_record",
@@ -48,6 +55,7 @@ __all__ = [
     "post_delete",
     "post_publish_due",
     "post_update",
+    "post_version",
     "tag_rename",
     "tags_merge",
     "tags_parse",

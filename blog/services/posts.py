@@ -15,7 +15,7 @@ from blog.search import search_config
 from shared.accounts import services as account_services
 from shared.accounts.models import User
 from shared.billing import services as billing_services
-from shared.errors import ApplicationError
+from shared.errors import ApplicationError, Conflict
 from tenants import services as tenant_services
 from tenants.models import Tenant
 from webhooks import services as webhook_services
@@ -38,6 +38,26 @@ Action = Literal["save", "publish", "schedule", "unpublish"]
 
 class PostInvalid(ApplicationError):
     pass
+
+
+class PostConflict(Conflict):
+    """The post was saved by someone else (or another tab) since the writer's copy was read:
+    `current` is the post as it is now."""
+
+    def __init__(self, current: Post):
+        when = timezone.localtime(current.updated_at).strftime("%H:%M:%S")
+        super().__init__(
+            f"This {current.kind} was saved elsewhere at {when}, after you opened it (another "
+            "tab, or another person). Nothing of yours was lost: compare both texts and save "
+            "again."
+        )
+        self.current = current
+
+
+def post_version(post: Post) -> str:
+    """What a writer's copy of a post was read at: handed out with the editor (and the Admin
+    API's ETag) and given back with a save, which is refused if the post moved on since."""
+    return post.updated_at.isoformat()
 
 
 # Control characters no writer means: PostgreSQL refuses NUL, XML 1.0 (feeds, sitemaps) all
@@ -280,10 +300,14 @@ def post_update(
     meta_description: str | None = None,
     canonical_url: str | None = None,
     cover_image_url: str | None = None,
+    base_version: str | None = None,
 ) -> Post:
     """Save a post's fields and apply `action`. Changing a published post's slug keeps the old
     one as a 301 redirect. Arguments left as None keep their value. One transaction covers
-    the post (the blog's schema) and the publisher's schedule (public)."""
+    the post (the blog's schema) and the publisher's schedule (public).
+
+    With `base_version` (`post_version` of the copy the writer edited), a post saved since is
+    not overwritten: `PostConflict` carries it as it is now."""
     title = _check(title=title, body=body)
     body = text_clean(body)
     fields = {
@@ -299,6 +323,10 @@ def post_update(
     tags = tags_parse(tags)
     slug = text_clean(slug)
     with transaction.atomic():
+        if base_version is not None:
+            current = Post.objects.select_for_update().get(pk=post.pk)
+            if post_version(current) != base_version:
+                raise PostConflict(current)
         was_published = post.is_published
         if slug.strip() and slugify(slug) != post.slug:
             new_slug = _slug_chosen(slug, exclude_id=post.id)

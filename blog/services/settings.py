@@ -7,7 +7,7 @@ from django.db import transaction
 from blog.cache import blog_changed
 from blog.models import BlogSettings
 from blog.services.posts import text_clean
-from shared.errors import ApplicationError
+from shared.errors import ApplicationError, Conflict
 from tenants.models import Tenant
 from tenants.routing import tenant_routing_invalidate
 
@@ -16,6 +16,15 @@ MAX_NAV_LABEL = 50
 # Longest texts, as the columns allow (BlogSettings).
 TEXT_LIMITS = {"title": 100, "tagline": 200, "description": 1000, "footer": 500}
 _ACCENT = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class SettingsConflict(Conflict):
+    """The settings were saved elsewhere since the owner's form was opened."""
+
+
+def settings_version(settings: BlogSettings | None) -> str:
+    """What the settings form was opened at ("" before the first save)."""
+    return settings.updated_at.isoformat() if settings and settings.updated_at else ""
 
 
 class SettingsInvalid(ApplicationError):
@@ -90,8 +99,11 @@ def blog_settings_update(
     posts_per_page: int,
     navigation: list[dict[str, str]],
     footer: str,
+    base_version: str | None = None,
 ) -> BlogSettings:
-    """Save the blog's settings (the current schema must be the tenant's)."""
+    """Save the blog's settings (the current schema must be the tenant's). With
+    `base_version` (`settings_version` of what the form showed), settings saved since are
+    not overwritten: SettingsConflict names the fields saved differently."""
     if theme not in BlogSettings.Theme.values:
         raise SettingsInvalid("Choose the light or the dark theme.")
     if not _ACCENT.match(accent):
@@ -114,7 +126,18 @@ def blog_settings_update(
                 f"{TEXT_LIMITS[name]}; shorten it."
             )
     with transaction.atomic():
-        settings, _ = BlogSettings.objects.get_or_create(id=1)
+        settings = BlogSettings.objects.select_for_update().filter(id=1).first()
+        if base_version is not None and settings_version(settings) != base_version:
+            when = settings.updated_at.strftime("%H:%M:%S UTC")
+            mine = texts | {"theme": theme, "accent": accent.lower(),
+                            "posts_per_page": posts_per_page, "navigation": navigation}  # fmt: skip
+            differ = [name for name, value in mine.items() if getattr(settings, name) != value]
+            raise SettingsConflict(
+                f"The settings were saved elsewhere at {when}, after you opened this page "
+                f"(saved differently: {', '.join(differ) or 'nothing'}). Your values are in "
+                "the form: save again to keep them."
+            )
+        settings = settings or BlogSettings(id=1)
         settings.title = texts["title"]
         settings.tagline = texts["tagline"]
         settings.description = texts["description"]

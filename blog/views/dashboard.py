@@ -1,5 +1,6 @@
 """The writers' side of a blog: posts, pages, settings and tags. Roles are checked here."""
 
+import difflib
 from datetime import UTC
 
 from django.contrib import messages
@@ -53,6 +54,31 @@ def _post_fields(form: PostForm) -> dict:
         "cover_image_url": data["cover_image_url"],
         "publish_at": data["publish_at"],
         "action": _action(form.data),
+        "base_version": data.get("base_version") or None,
+    }
+
+
+def _conflict(request: HttpRequest, exc: services.PostConflict) -> tuple[PostForm, dict]:
+    """The editor again, with the writer's own text in the form (now based on the saved
+    version, so the next save goes through) and the saved text beside it, with the lines
+    that differ."""
+    current = exc.current
+    data = request.POST.copy()
+    data["base_version"] = services.post_version(current)
+    form = PostForm(data)
+    form.is_valid()
+    mine = (data.get("body") or "").splitlines()
+    diff = difflib.unified_diff(
+        current.body.splitlines(), mine, "saved elsewhere", "yours", lineterm="", n=2
+    )
+    return form, {
+        "conflict": {
+            "message": exc.message,
+            "title": current.title,
+            "body": current.body,
+            "diff": "\n".join(diff),
+            "title_differs": current.title != data.get("title", ""),
+        }
     }
 
 
@@ -118,7 +144,7 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
     form = PostForm(request.POST)
     if "autosave" in request.POST:
         return _autosave(form, post=post, tenant=request.tenant, user=request.user)
-    preview, upgrade_url = None, None
+    preview, upgrade_url, conflict, status = None, None, {}, 200
     if form.is_valid():
         if "preview" in request.POST:
             preview = markdown_render(form.cleaned_data["body"])
@@ -130,6 +156,7 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
                 if wanted:  # before saving: a plan that can't send it refuses the whole save
                     audience_services.newsletter_wanted_check(tenant=request.tenant, post=post)
                 if post is None:
+                    fields.pop("base_version")
                     saved = services.post_create_recorded(
                         tenant=request.tenant, author=request.user, kind=kind, **fields
                     )
@@ -143,6 +170,9 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
                     )
                 _saved_message(request, saved, action=fields["action"], before=before)
                 return redirect("dashboard")
+            except services.PostConflict as exc:
+                form, conflict = _conflict(request, exc)
+                status = 409
             except services.PostInvalid as exc:
                 form.add_error(None, str(exc))
             except LimitReached as exc:
@@ -154,10 +184,11 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
         "kind": kind,
         "preview": preview,
         "upgrade_url": upgrade_url,
+        **conflict,
     }
     context |= _publish_note(request, post=post, kind=kind)
     context |= _email_box(request, post=post, kind=kind)
-    return render(request, "blog/dashboard/edit.html", context)
+    return render(request, "blog/dashboard/edit.html", context, status=status)
 
 
 @require_POST
@@ -184,10 +215,21 @@ def _autosave(form: PostForm, *, post: Post | None, tenant, user) -> HttpRespons
         return HttpResponse("Not saved: fix the form and save.", status=400)
     try:
         fields = _post_fields(form) | {"action": "save"}
-        services.post_update_recorded(tenant=tenant, post=post, by=user, autosave=True, **fields)
+        saved = services.post_update_recorded(
+            tenant=tenant, post=post, by=user, autosave=True, **fields
+        )
+    except services.PostConflict as exc:
+        # Never overwrite: the editor shows this and keeps the writer's text in the tab.
+        return HttpResponse(
+            f"Not autosaved. {exc.message}",
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
     except (services.PostInvalid, LimitReached) as exc:
         return HttpResponse(str(exc), status=400)
-    return HttpResponse(status=204)
+    response = HttpResponse(status=204)
+    response["X-Post-Version"] = services.post_version(saved)  # the tab's next base
+    return response
 
 
 @member_required
@@ -251,19 +293,31 @@ def blog_settings(request: HttpRequest) -> HttpResponse:
             settings=current, language=request.tenant.language, blog_name=name
         )
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.blog_settings_update(tenant=request.tenant, **form.cleaned_data)
+            fields = dict(form.cleaned_data)
+            if "base_version" not in request.POST:  # a client that sends no version
+                fields["base_version"] = None
+            saved = services.blog_settings_update(tenant=request.tenant, **fields)
             # Warn, don't refuse: the colour is often a brand's, and the writer decides; the
             # warning names each failing pair with its ratio so they can pick a better shade.
             for problem in accent_problems(accent=saved.accent, theme=saved.theme):
                 messages.warning(request, f"Low contrast for the accent {saved.accent}: {problem}.")
             return redirect("blog_settings_saved")
+        except services.SettingsConflict as exc:
+            # Keep what the owner typed; the next save, from this page, is theirs to make.
+            data = request.POST.copy()
+            data["base_version"] = services.settings_version(selectors.blog_settings_get())
+            form = SettingsForm(data, blog_name=name)
+            form.is_valid()
+            form.add_error(None, str(exc))
+            status = 409
         except services.SettingsInvalid as exc:
             form.add_error(None, str(exc))
     saved = request.resolver_match.url_name == "blog_settings_saved"
     context = {"form": form, "saved": saved, "theme_backgrounds": THEME_BACKGROUNDS}
-    return render(request, "blog/dashboard/settings.html", context)
+    return render(request, "blog/dashboard/settings.html", context, status=status)
 
 
 @member_required
