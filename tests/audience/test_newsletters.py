@@ -128,6 +128,15 @@ def test_temporary_failures_are_retried_and_permanent_ones_recorded(make_blog, i
     assert again.outcome == "done"
     assert inbox.copies == {"ok@example.org": 1, "later@example.org": 1}
     assert deliveries(tenant, newsletter)["later@example.org"] == "sent"
+    # Each (send, address) has one Message-ID whatever the attempt: the retried copy's is
+    # made from its delivery row alone.
+    with tenant_context(tenant):
+        later = Delivery.objects.get(newsletter_id=newsletter.id, email="later@example.org")
+    expected = sending.delivery_message_id(
+        newsletter_id=newsletter.id, delivery_id=later.id, schema_name=tenant.schema_name,
+        domain=settings.PLATFORM_DOMAIN,
+    )  # fmt: skip
+    assert [m["Message-ID"] for m in inbox.messages if m["To"] == "later@example.org"] == [expected]
     # running a finished send again mails nobody
     with tenant_context(tenant):
         assert sending.newsletter_send_run(tenant=tenant, newsletter_id=newsletter.id).sent == 0
