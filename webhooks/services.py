@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from shared.accounts import selectors as account_selectors
+from shared.accounts.emails import email_send
 from shared.accounts.models import User
 from shared.billing import services as billing_services
 from shared.billing.exceptions import LimitReached
@@ -318,10 +320,37 @@ def _endpoint_health(
             f"Disabled on {now:%Y-%m-%d}: every delivery since {endpoint.failing_since:%Y-%m-%d} "
             f"failed (last: {delivery.error or delivery.response_code})."
         )[:300]
-        WebhookEndpoint.objects.filter(id=endpoint.id).update(
+        disabled = WebhookEndpoint.objects.filter(id=endpoint.id, disabled_at__isnull=True).update(
             disabled_at=now, disabled_reason=reason
         )
         logger.info("webhook %s of blog %s disabled: %s", endpoint.id, endpoint.tenant_id, reason)
+        if disabled:  # once, by whichever delivery disabled it
+            transaction.on_commit(
+                lambda: endpoint_disabled_email_send(endpoint_id=endpoint.id, reason=reason)
+            )
+
+
+def endpoint_disabled_email_send(*, endpoint_id: int, reason: str) -> bool:
+    """Tell the blog's owner that an endpoint stopped getting events, why, and where to turn
+    it back on. Never raises: the endpoint is disabled either way (a failure is logged)."""
+    endpoint = WebhookEndpoint.objects.select_related("tenant").filter(id=endpoint_id).first()
+    owner = account_selectors.tenant_owner_email(tenant_id=endpoint.tenant_id) if endpoint else None
+    if endpoint is None or owner is None:
+        return False
+    tenant = endpoint.tenant
+    page = tenant_reader_url(tenant=tenant, path="/dashboard/api/webhooks/")
+    try:
+        email_send(
+            template="webhook_disabled",
+            to=[owner],
+            context={"blog": tenant.name, "url": endpoint.url, "reason": reason, "page": page},
+            sender_name=tenant.name,
+            sender_url=tenant_reader_url(tenant=tenant),
+        )
+    except Exception:  # SMTP errors are many
+        logger.exception("could not email %s about disabled webhook %s", owner, endpoint_id)
+        return False
+    return True
 
 
 def deliveries_due(*, now: datetime, limit: int = 500) -> list[int]:

@@ -146,7 +146,9 @@ def test_the_production_schedule_retries_for_about_a_day():
     assert 12 * 3600 <= sum(schedule) <= 24 * 3600
 
 
-def test_an_endpoint_failing_for_days_is_disabled_with_the_reason(blog, receiver, settings):
+def test_an_endpoint_failing_for_days_is_disabled_with_the_reason(
+    blog, receiver, settings, mailoutbox, django_capture_on_commit_callbacks
+):
     settings.QUIRE_WEBHOOK_RETRY_SECONDS = []
     endpoint = hook(blog, receiver, "/down", events=["post.published"])
     WebhookEndpoint.objects.filter(id=endpoint.id).update(
@@ -154,9 +156,14 @@ def test_an_endpoint_failing_for_days_is_disabled_with_the_reason(blog, receiver
     )
     with tenant_context(blog):
         post_create(tenant=blog, author=blog.owner, title="Hi", body="x", action="publish")
-    _attempt_all(endpoint)
+    with django_capture_on_commit_callbacks(execute=True):
+        _attempt_all(endpoint)
     endpoint.refresh_from_db()
     assert endpoint.disabled_at is not None and "failed" in endpoint.disabled_reason
+    # The owner hears of it once, with the reason and the page to turn it back on.
+    (mail,) = [m for m in mailoutbox if "webhook" in m.subject]
+    assert mail.to == [blog.owner.email] and endpoint.url in mail.body
+    assert endpoint.disabled_reason in mail.body and "/dashboard/api/webhooks/" in mail.body
     with tenant_context(blog):
         post_create(tenant=blog, author=blog.owner, title="Again", body="x", action="publish")
     assert _events(endpoint) == ["post.published"]  # nothing queued while disabled
