@@ -1,5 +1,5 @@
 # The two commands a new user needs. Everything else is set up by scripts/dev.sh.
-.PHONY: run test lint
+.PHONY: run test lint lock
 
 run:
 	@bash scripts/dev.sh run
@@ -9,3 +9,7 @@ test:
 
 lint:
 	@bash scripts/dev.sh lint
+
+# After changing a dependency in pyproject.toml: rewrite requirements/*.lock.
+lock:
+	@bash scripts/dev.sh lock
