@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One bootstrap for `make run` and `make test`.
 #
-# - a virtualenv in .venv with the pinned dependencies (reinstalled when pyproject.toml changes);
+# - a virtualenv in .venv with the locked dependencies (requirements/dev.lock, hashes checked;
+#   reinstalled when it or pyproject.toml changes);
 # - PostgreSQL: $DATABASE_URL if set, else the server on 127.0.0.1:5432 if it answers, else a
 #   project-local cluster in .local/pg started from the machine's binaries (apt-get installs
 #   Debian's postgresql when they are missing);
@@ -43,11 +44,11 @@ ensure_venv() {
     "$PYTHON" -m venv .venv
   fi
   local stamp
-  stamp=".venv/.deps-$(sha256sum pyproject.toml | cut -c1-16)"
+  stamp=".venv/.deps-$(cat requirements/dev.lock pyproject.toml | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
-    log "installing Python dependencies (pinned in pyproject.toml)"
-    .venv/bin/python -m pip install -q --upgrade pip setuptools wheel
-    .venv/bin/python -m pip install -q -e '.[dev]'
+    log "installing Python dependencies (requirements/dev.lock, every hash checked)"
+    .venv/bin/python -m pip install -q --require-hashes -r requirements/dev.lock
+    .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
     rm -f .venv/.deps-*
     touch "$stamp"
   fi
@@ -165,18 +166,28 @@ ensure_chromium() {
 redis_db() { local base=${REDIS_URL%/}; base=${base%/[0-9]*}; echo "$base/$1"; }
 
 # Test runs on one machine (two checkouts, two terminals) must not share a test database or
-# Redis databases: each run holds an exclusive lock on one of 7 slots for as long as it runs,
-# and slot N uses the database test_quire_N and Redis databases 2+2N (cache) and 3+2N (broker).
-# Redis databases 0 and 1 stay for `make run`.
+# Redis databases. The suite runs in TEST_WORKERS pytest-xdist processes (QUIRE_TEST_WORKERS,
+# default 2; 0 runs it in the pytest process itself). Each process needs a database
+# (pytest-django adds _gwN to the name) and a pair of Redis databases, cache and broker
+# (config/settings_test.py moves worker N up by N pairs). Pair P is Redis databases 2+2P and
+# 3+2P (0 and 1 stay for `make run`; Redis has 16, so 7 pairs): a run holds exclusive locks
+# on as many consecutive pairs as it has processes, for as long as it runs, and names its
+# test database after the first (test_quire_P).
 take_test_slot() {
-  local dir=${TMPDIR:-/tmp}/quire-test-slots
+  local dir=${TMPDIR:-/tmp}/quire-test-slots need first pair
+  need=$((TEST_WORKERS > 0 ? TEST_WORKERS : 1))
   mkdir -p "$dir"
-  for slot in 0 1 2 3 4 5 6; do
-    exec {SLOT_FD}>"$dir/$slot.lock"
-    if flock -n "$SLOT_FD"; then TEST_SLOT=$slot; return; fi
-    exec {SLOT_FD}>&-
+  for first in $(seq 0 $((7 - need))); do
+    PAIR_FDS=()
+    for pair in $(seq "$first" $((first + need - 1))); do
+      exec {fd}>"$dir/$pair.lock"
+      if ! flock -n "$fd"; then exec {fd}>&-; break; fi
+      PAIR_FDS+=("$fd")
+    done
+    if [ "${#PAIR_FDS[@]}" -eq "$need" ]; then TEST_SLOT=$first; return; fi
+    for fd in "${PAIR_FDS[@]}"; do exec {fd}>&-; done
   done
-  die "seven test runs are already running on this machine; wait for one to finish"
+  die "other test runs hold the Redis databases this one needs; wait for one to finish"
 }
 
 bootstrap() {
@@ -269,13 +280,14 @@ case $MODE in
     ensure_dnsmasq
     ensure_pgbouncer
     ensure_varnish
+    TEST_WORKERS=${QUIRE_TEST_WORKERS:-2}
     take_test_slot
     export REDIS_URL
     REDIS_URL=$(redis_db $((2 + 2 * TEST_SLOT)))
     export CELERY_BROKER_URL
     CELERY_BROKER_URL=$(redis_db $((3 + 2 * TEST_SLOT)))
-    export QUIRE_TEST_DATABASE="test_quire_$TEST_SLOT"
-    log "test slot $TEST_SLOT: database $QUIRE_TEST_DATABASE, Redis databases $((2 + 2 * TEST_SLOT)) and $((3 + 2 * TEST_SLOT))"
+    export QUIRE_TEST_DATABASE="test_quire_$TEST_SLOT" QUIRE_TEST_REDIS_PER_WORKER=1
+    log "test slot $TEST_SLOT: database $QUIRE_TEST_DATABASE, Redis databases from $((2 + 2 * TEST_SLOT)), $TEST_WORKERS xdist worker(s)"
     export DJANGO_DEBUG=0
     log "ruff check"
     .venv/bin/ruff check .
@@ -285,11 +297,17 @@ case $MODE in
     .venv/bin/python manage.py makemigrations --check --dry-run
     log "pytest"
     shift || true
-    .venv/bin/pytest "$@"
+    # A test file runs whole in one worker (module fixtures, such as a Celery worker, start
+    # once); `-n 0` on the command line runs everything here.
+    .venv/bin/pytest -n "$TEST_WORKERS" --dist loadfile "$@"
+    ;;
+  lock)
+    ensure_venv
+    bash scripts/lock.sh
     ;;
   lint)
     ensure_venv
     .venv/bin/ruff check . && .venv/bin/ruff format --check .
     ;;
-  *) die "usage: scripts/dev.sh run|test|lint" ;;
+  *) die "usage: scripts/dev.sh run|test|lint|lock" ;;
 esac

@@ -4,21 +4,46 @@ Blogs are made with the real provisioning service. In `db` tests their schemas v
 the test's transaction; after `transactional_db` tests the hook below drops them.
 """
 
+import os
+import warnings
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from shared.accounts.models import Membership
 from tenants import routing, schemas, services
 from tenants.routing import blog_host
 from tests.factories import PASSWORD, UserFactory
 
+# Property tests draw the same examples on every run (a fresh clone has no example database),
+# so CI is repeatable; QUIRE_HYPOTHESIS_PROFILE=explore draws new ones each run.
+hypothesis_settings.register_profile("quire", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", database=None)
+hypothesis_settings.load_profile(os.environ.get("QUIRE_HYPOTHESIS_PROFILE", "quire"))
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         schemas.template_ensure()
+    yield
+    # Whatever still holds a session on the test database (a thread or a process a test left
+    # behind) would make dropping it fail: name it, so the test that leaked it can be found.
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid, application_name, backend_type, state, left(query, 200) "
+                "FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            others = cursor.fetchall()
+        connection.close()
+    if others:
+        warnings.warn(f"sessions left on the test database at the end: {others}", stacklevel=1)
 
 
 def _commits(item) -> bool:

@@ -71,6 +71,7 @@ def run(live_server, host: str, prefix: str, headers: dict, *, excluded=()) -> i
     return cases
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_content_api_schemathesis(live_server, live_blog):
     cases = run(
@@ -82,6 +83,7 @@ def test_content_api_schemathesis(live_server, live_blog):
     assert cases >= 6 * EXAMPLES
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_admin_api_schemathesis(live_server, live_blog):
     raw = token_for(live_blog)

@@ -86,6 +86,7 @@ def _readme_commands() -> list[str]:
     return commands
 
 
+@pytest.mark.slow
 def test_every_readme_command_works_in_a_fresh_shell(db, throwaway_local):
     commands = _readme_commands()
     names = {c.split()[2] for c in commands}

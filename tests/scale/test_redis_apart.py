@@ -4,6 +4,7 @@ instance holds only its own keys, and emptying the cache loses no queued task.""
 
 import re
 
+import pytest
 import redis
 
 from blog.models import Post
@@ -43,6 +44,7 @@ def keys(url: str) -> set[str]:
         client.close()
 
 
+@pytest.mark.slow
 def test_cache_and_broker_on_separate_instances(transactional_db, make_blog, tmp_path):
     blog = make_blog("apart")
     cache_args = ("--maxmemory", "32mb", "--maxmemory-policy", "allkeys-lru")

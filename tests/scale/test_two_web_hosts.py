@@ -9,6 +9,7 @@ import sys
 import time
 from contextlib import ExitStack
 
+import pytest
 import requests
 from django.test import Client
 
@@ -31,6 +32,7 @@ def page_requests(access_log) -> int:
     return sum("/healthz" not in line for line in access_log.read_text().splitlines())
 
 
+@pytest.mark.slow
 def test_two_hosts_behind_one_varnish(transactional_db, make_blog, tmp_path):
     alpha, bravo = make_blog("hostsa"), make_blog("hostsb")
     write(alpha, "Alpha on any host")

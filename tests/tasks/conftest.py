@@ -90,13 +90,17 @@ def purge_all_queues(queues: str = ALL_QUEUES) -> None:
                 pass
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A worker for one test module. Not for the session: a worker left running would take
+    the tasks that later tests only queue (a signup's pool refill) and run them against the
+    database while those tests, or their teardown, change it."""
     with django_db_blocker.unblock():
         purge_all_queues()
         worker = start_worker(tmp_path_factory.mktemp("worker") / "worker.log")
     yield worker.proc, worker.log
     worker.stop()
+    purge_all_queues()  # what its tests queued and it did not take
 
 
 def wait_for(predicate, *, timeout: float = 20.0, log: Path | None = None):

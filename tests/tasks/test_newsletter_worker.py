@@ -27,6 +27,7 @@ FAST_REDELIVERY = {
 }
 
 
+@pytest.mark.slow
 def test_killed_worker_mid_send_leaves_every_subscriber_exactly_one_copy(tmp_path):
     inbox = CountingInbox()
     inbox.parse = False  # count copies only

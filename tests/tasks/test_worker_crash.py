@@ -21,6 +21,7 @@ FAST_REDELIVERY = {
 }
 
 
+@pytest.mark.slow
 def test_killed_worker_leaves_the_rebuild_to_be_redelivered_and_completed(tmp_path):
     blog = tenant_services.tenant_provision(subdomain="crash", name="C", owner=UserFactory())
     body = "lorem ipsum dolor sit amet " * 40
