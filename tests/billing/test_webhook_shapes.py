@@ -41,7 +41,7 @@ def valid(tenant, **fields):
         {"created": 10**20},
         {"created": -1},
         {"created": True},
-        {"created": int(time.time()) + 3600},  # an hour ahead
+        {"created": "AN HOUR AHEAD"},  # made at run time (collection must be the same)
         {"type": "invoice.paid", "data": {"object": "x"}},
         {"data": []},
         {"id": "e" * 5000},
@@ -49,9 +49,11 @@ def valid(tenant, **fields):
         {"id": 5},
         {"type": ["invoice.paid"]},
     ],
-    ids=repr,
+    ids=lambda body: repr(body)[:40],
 )
 def test_a_signed_malformed_event_is_refused_and_changes_nothing(tenant, body, caplog):
+    if body == {"created": "AN HOUR AHEAD"}:
+        body = {"created": int(time.time()) + 3600}
     payload = body if isinstance(body, str) else json.dumps(valid(tenant, **body))
     with caplog.at_level(logging.WARNING, logger="shared.billing.views"):
         response = webhook_post(payload)
