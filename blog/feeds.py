@@ -11,6 +11,7 @@ from django.utils.xmlutils import SimplerXMLGenerator
 
 from blog import selectors
 from blog.models import BlogSettings, Post
+from tenants.context_processors import reader_base
 
 # Chromium shows application/atom+xml and application/rss+xml as plain source text and
 # applies the feed's XSLT only to XML types; feed readers take application/xml alike (they
@@ -65,6 +66,9 @@ class BlogFeed(Feed):
             "tag": tag,
             "tag_name": name,
             "items": items,
+            # Absolute links on the blog's primary host, so a feed fetched on another of its
+            # hosts has the same ids and links (a feed reader sees one feed, not two).
+            "base": reader_base(request),
         }
 
     def stylesheets(self) -> list[Stylesheet]:
@@ -90,12 +94,15 @@ class BlogFeed(Feed):
     description = subtitle
 
     def link(self, obj: dict) -> str:
-        return f"/tag/{quote(obj['tag'])}/" if obj["tag"] else "/"
+        return obj["base"] + (f"/tag/{quote(obj['tag'])}/" if obj["tag"] else "/")
 
     def feed_url(self, obj: dict) -> str:
-        return f"/tag/{quote(obj['tag'])}{self.feed_path}" if obj["tag"] else self.feed_path
+        path = f"/tag/{quote(obj['tag'])}{self.feed_path}" if obj["tag"] else self.feed_path
+        return obj["base"] + path
 
     def items(self, obj: dict) -> list[Post]:
+        for item in obj["items"]:
+            item.reader_base = obj["base"]
         return obj["items"]
 
     def item_title(self, item: Post) -> str:
@@ -105,7 +112,7 @@ class BlogFeed(Feed):
         return escape(item.summary)  # plain text, in an element of type "html"
 
     def item_link(self, item: Post) -> str:
-        return f"/{item.slug}/"
+        return f"{item.reader_base}/{item.slug}/"
 
     def item_pubdate(self, item: Post):  # noqa: ANN201
         return item.published_at

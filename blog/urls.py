@@ -1,9 +1,8 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from blog.cache import reader_page
 from blog.feeds import BlogFeed, BlogRssFeed
-from blog.sitemaps import HomeSitemap, PostSitemap
+from blog.sitemaps import HomeSitemap, PostSitemap, sitemap_view
 from blog.views import dashboard, history, members, port, reader
 from shared.accounts import views as account_views
 
@@ -18,7 +17,7 @@ urlpatterns = [
     path("tag/<str:tag>/feed/", reader.tag_feed, name="tag_feed"),
     path(
         "sitemap.xml",
-        reader_page(sitemap),
+        reader_page(sitemap_view),
         {"sitemaps": _sitemaps, "template_name": "blog/sitemap.xml"},
         name="sitemap",
     ),

@@ -10,6 +10,7 @@ from blog import selectors
 from blog.cache import reader_page
 from blog.feeds import BlogFeed
 from blog.models import BlogSettings, tag_slug
+from tenants.context_processors import reader_base
 
 
 def _context(request: HttpRequest, settings: BlogSettings, **extra: object) -> dict:
@@ -131,7 +132,7 @@ def opensearch(request: HttpRequest) -> HttpResponse:
 
 @reader_page
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    sitemap = request.build_absolute_uri("/sitemap.xml")
+    sitemap = reader_base(request) + "/sitemap.xml"
     body = f"User-agent: *\nDisallow: /dashboard/\nDisallow: /accounts/\n\nSitemap: {sitemap}\n"
     return HttpResponse(body, content_type="text/plain; charset=utf-8")
 

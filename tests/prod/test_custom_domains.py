@@ -472,3 +472,26 @@ def test_refused_asks_are_not_logged_as_errors(db, caplog):
     with caplog.at_level("INFO", logger="django.request"):
         assert ask("random.example.com") == 404
     assert not [r for r in caplog.records if r.name == "django.request"]
+
+
+def test_feeds_sitemap_and_robots_name_the_primary_host_whichever_host_is_asked(
+    pro_blog, dns_server
+):
+    _verified(pro_blog, "blog.alpha.test", dns_server)  # not primary: the subdomain is
+    _publish(pro_blog, "Alpha post")
+    sub = f"http://{blog_host(pro_blog.subdomain)}"
+    for host in ("blog.alpha.test", blog_host(pro_blog.subdomain)):
+        client = host_client(host)
+        feed = client.get("/feed/").content.decode()
+        assert f"<id>{sub}/</id>" in feed and f'href="{sub}/alpha-post/"' in feed, host
+        assert "blog.alpha.test" not in feed, host
+        rss = client.get("/rss/").content.decode()
+        assert f"<link>{sub}/alpha-post/</link>" in rss and "blog.alpha.test" not in rss, host
+        sitemap = client.get("/sitemap.xml").content.decode()
+        assert f"<loc>{sub}/alpha-post/</loc>" in sitemap and "blog.alpha.test" not in sitemap
+        assert f"Sitemap: {sub}/sitemap.xml" in client.get("/robots.txt").content.decode()
+    # Once the custom domain is primary, the subdomain redirects and everything names it.
+    domains.custom_domain_set_primary(tenant=pro_blog, primary=True, actor=None)
+    _expire_routes()
+    feed = host_client("blog.alpha.test").get("/feed/").content.decode()
+    assert 'href="http://blog.alpha.test/alpha-post/"' in feed and sub not in feed
