@@ -62,6 +62,11 @@ sub vcl_recv {
     }
     # Anything else in Cookie (analytics) does not change the page: one copy for everyone.
     unset req.http.Cookie;
+    # Feeds go through to Quire, where each fetch is counted (analytics) and answered from
+    # its page cache: a feed reader's poll costs one Redis read, and no fetch goes uncounted.
+    if (req.url ~ "^/(feed|rss)/(\?.*)?$" || req.url ~ "^/tag/[^/]+/feed/(\?.*)?$") {
+        return (pass);
+    }
     return (hash);
 }
 
