@@ -28,8 +28,9 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_install() {
   command -v apt-get >/dev/null || die "please install: $* (no apt-get on this machine)"
   log "installing Debian packages: $*"
-  if [ ! -f "$LOCAL/.apt-updated" ]; then
-    as_root apt-get update -q >/dev/null && touch "$LOCAL/.apt-updated"
+  # Once a day at most on this machine (not per checkout: a fresh clone has no .local/).
+  if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -n 1)" ]; then
+    as_root apt-get update -q >/dev/null
   fi
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null
 }

@@ -41,6 +41,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 "AND pid <> pg_backend_pid()"
             )
             others = cursor.fetchall()
+            # Ended here, or dropping the database fails and the next run on this slot
+            # finds it (pytest-django would only warn).
+            for pid, *_rest in others:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
         connection.close()
     if others:
         warnings.warn(f"sessions left on the test database at the end: {others}", stacklevel=1)
