@@ -82,13 +82,15 @@ class Newsletter(models.Model):
 class Delivery(models.Model):
     """One newsletter to one subscriber: claimed before the mail goes out, marked after.
 
-    The row is what makes "never twice" hold when a worker dies mid-send: see
-    `audience.sending` for the order of the steps and the one message that can be in doubt.
+    The row is what lets a send resume after a worker dies mid-send with every address sent
+    once: see `audience.sending` for the order of the steps and the one message per
+    connection that can be in doubt (`ending`, sent again with the same Message-ID).
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting"
         SENDING = "sending", "Sending"
+        ENDING = "ending", "Ending"  # its final "." may be at the server: in doubt
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         SUPPRESSED = "suppressed", "Suppressed"  # unsubscribed or bounced before its turn

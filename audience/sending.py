@@ -1,32 +1,38 @@
 """Sending a newsletter: one Delivery row per (send, address), claimed before the mail goes
 out and marked after, so that a send can be stopped anywhere (a worker SIGKILLed, redelivered)
-and resumed without mailing anyone twice.
+and resumed so that every address ends up with the newsletter once.
 
 The order of the steps for each message, and why
 -------------------------------------------------
 SMTP commits a message at one point: the server accepts it when it reads the "." that ends
-DATA (RFC 5321 4.1.1.4); a connection that drops before that leaves nothing delivered. The
-database commits the delivery's mark at another. Nothing makes the two one atomic step, so
-one message per connection can be in doubt when a worker dies. We choose **at most once**:
+DATA (RFC 5321 4.1.1.4); a connection that drops before that leaves nothing delivered, and a
+"." the worker has written reaches the server even if the worker dies at once (the kernel
+sends what the socket holds before its FIN). The database commits the delivery's mark at
+another point. Nothing makes the two one atomic step, so the ledger keeps the one state in
+between:
 
 1. claim a batch: its rows go `pending` -> `sending` (one UPDATE, committed);
 2. per message: MAIL FROM, RCPT TO, DATA, the message's bytes (all but the final ".");
-3. write the UPDATE that marks the row `sent` to PostgreSQL *without waiting* for its answer
-   (a second, autocommit connection in psycopg2's asynchronous mode), then at once write the
-   final "." to the SMTP server; only then wait for both answers;
-4. a 4xx answer puts the row back to `pending` for a later attempt (NEWSLETTER_MAX_ATTEMPTS,
-   backing off); a 5xx marks it `failed`.
+3. mark the row `ending` and wait for the COMMIT (a second, autocommit connection in
+   psycopg2's asynchronous mode: the mark travels while the body does);
+4. write the final "." and read the server's answer;
+5. 250: mark the row `sent` (on its way while the next message's commands are); a 4xx puts
+   it back to `pending` for a later attempt (NEWSLETTER_MAX_ATTEMPTS, backing off); a 5xx
+   marks it `failed`.
 
-A worker killed before step 3 leaves rows `sending` whose DATA never ended: nothing was
-delivered, and the next run (the redelivered task) sends them. A worker killed after both
-writes of step 3 had left the process: the kernel still delivers both (the database commits
-the mark; the SMTP server gets its "."). The only way to lose a message is a kill in the few
-microseconds *between* the two writes, and then the person misses that one newsletter: a
-duplicate is never possible, because a row is re-sent only if its "." was never written.
-Waiting for the database's COMMIT before writing the "." (the simple way) would widen that
-window to a whole round trip; marking after the 250 reply would turn it into duplicates.
+A restart (the redelivered task) finds three kinds of unfinished rows:
 
-Every attempt at one (send, address) carries the same Message-ID (`delivery_message_id`).
+- `sending`: its "." was never written (step 4 follows a committed step 3), so nothing was
+  delivered: it is sent;
+- `ending`: its "." may have reached the server before the worker died. It is sent again
+  with the **same Message-ID** (`delivery_message_id`, one per send and address): the
+  receiving side sees the same message twice and files it once (Gmail does; so do Sieve's
+  `duplicate` test, RFC 7352, and most mail stores). At most one row per SMTP connection is
+  ever `ending`, so a killed run leaves at most one such copy;
+- `sent`: accepted by the server (step 5 follows its 250): never sent again.
+
+So no address is left out, and a second copy can only be the same message (at least once,
+idempotent at the receiver), never a different one.
 
 One send runs at a time: the task holds a PostgreSQL advisory lock (per schema and send) for
 its whole run, released by the server when a killed worker's connection drops.
@@ -68,7 +74,8 @@ class RunResult:
 
 class _Marker:
     """A second, autocommit connection in psycopg2's asynchronous mode: `send()` writes a
-    query to the server and returns at once; `wait()` reads its answer."""
+    mark to the server and returns at once (after the previous mark's answer); `wait()` reads
+    its answer."""
 
     def __init__(self, *, schema_name: str):
         db = connection.settings_dict
@@ -81,14 +88,16 @@ class _Marker:
             connect_timeout=5,
             async_=True,
         )
-        self._wait()
+        self._poll()
         self.cursor = self.conn.cursor()
+        self.pending = False
+        table = sql.Identifier(schema_name, "audience_delivery")
+        self.ending_sql = sql.SQL("UPDATE {} SET status = 'ending' WHERE id = %s").format(table)
         self.sent_sql = sql.SQL(
-            "UPDATE {}.audience_delivery SET status = 'sent', sent_at = now(), error = '' "
-            "WHERE id = %s"
-        ).format(sql.Identifier(schema_name))
+            "UPDATE {} SET status = 'sent', sent_at = now(), error = '' WHERE id = %s"
+        ).format(table)
 
-    def _wait(self) -> None:
+    def _poll(self) -> None:
         while True:
             state = self.conn.poll()
             if state == psycopg2.extensions.POLL_OK:
@@ -98,19 +107,21 @@ class _Marker:
             elif state == psycopg2.extensions.POLL_WRITE:
                 select.select([], [self.conn.fileno()], [], 10)
 
-    def sent_query(self, delivery_id: int) -> bytes:
-        """The mark's query, built ahead so that nothing but two writes separate it from the
-        message's final "."."""
-        return self.cursor.mogrify(self.sent_sql, [delivery_id])
-
-    def send(self, query: bytes) -> None:
-        self.cursor.execute(query)
+    def send(self, query: sql.Composed, delivery_id: int) -> None:
+        self.wait()
+        self.cursor.execute(query, [delivery_id])
+        self.pending = True
 
     def wait(self) -> None:
-        self._wait()
+        if self.pending:
+            self.pending = False
+            self._poll()
 
     def close(self) -> None:
-        self.conn.close()
+        try:
+            self.wait()
+        finally:
+            self.conn.close()
 
 
 def delivery_message_id(
@@ -151,8 +162,8 @@ def _body(raw: bytes) -> bytes:
 
 def _send_one(smtp: smtplib.SMTP, marker: _Marker, *, delivery_id: int, sender: str,
               to: str, raw: bytes) -> None:  # fmt: skip
-    """Steps 2 and 3 of the module's docstring. Raises _Refused for an SMTP refusal (the row
-    is `sent` already if the refusal came after the "."; the caller corrects it)."""
+    """Steps 2 to 5 of the module's docstring. Raises _Refused for an SMTP refusal (the row is
+    `sending`, or `ending` if the refusal answered the "."; the caller records it)."""
     code, text = smtp.mail(sender)
     if code != 250:
         smtp.rset()
@@ -165,14 +176,14 @@ def _send_one(smtp: smtplib.SMTP, marker: _Marker, *, delivery_id: int, sender: 
     if code != 354:
         smtp.rset()
         raise _Refused(code, text.decode(errors="replace"))
+    marker.send(marker.ending_sql, delivery_id)  # in doubt from the "." on...
     smtp.send(_body(raw))
-    mark, sock = marker.sent_query(delivery_id), smtp.sock
-    marker.send(mark)  # the mark's commit is on its way...
-    sock.sendall(b".\r\n")  # ...and the message's, right behind it
-    marker.wait()
+    marker.wait()  # ...so committed before it
+    smtp.sock.sendall(b".\r\n")
     code, text = smtp.getreply()
     if code != 250:
         raise _Refused(code, text.decode(errors="replace"))
+    marker.send(marker.sent_sql, delivery_id)  # accepted: never sent again
 
 
 def _lock_key(schema_name: str, newsletter_id: int) -> str:
@@ -259,7 +270,17 @@ def _run(*, tenant: Tenant, newsletter_id: int) -> RunResult:
             Newsletter.objects.filter(id=newsletter.id).update(
                 status=Newsletter.Status.SENDING, started_at=timezone.now(), recipients=recipients
             )
-    # Rows a killed run had claimed never had their DATA ended (see above): send them.
+    # What a killed run left unfinished (see above): `sending` rows were never delivered,
+    # `ending` ones may have been and go again with the same Message-ID.
+    doubt = Delivery.objects.filter(newsletter_id=newsletter.id, status=D.ENDING).update(
+        status=D.PENDING
+    )
+    if doubt:
+        logger.warning(
+            "newsletter %s: %s message(s) in doubt sent again with their Message-ID",
+            newsletter.id,
+            doubt,
+        )
     Delivery.objects.filter(newsletter_id=newsletter.id, status=D.SENDING).update(status=D.PENDING)
     parts = mail.newsletter_parts(tenant=tenant, post=newsletter.post)
     domain = settings.PLATFORM_DOMAIN
@@ -322,10 +343,10 @@ def _run(*, tenant: Tenant, newsletter_id: int) -> RunResult:
                             status=D.FAILED, error=str(exc)[:300]
                         )
                 except (OSError, smtplib.SMTPException) as exc:
-                    # The connection broke: this message and the rest of the batch later. A
-                    # message whose "." was written stays `sent` (at most once).
+                    # The connection broke: this message and the rest of the batch later
+                    # (this one with its Message-ID if its "." was written: `ending`).
                     rest = [d for d, _e in todo[index:]]
-                    Delivery.objects.filter(id__in=rest, status=D.SENDING).update(
+                    Delivery.objects.filter(id__in=rest, status__in=(D.SENDING, D.ENDING)).update(
                         status=D.PENDING, next_attempt_at=timezone.now() + timedelta(seconds=30)
                     )
                     logger.warning("newsletter %s: mail server failed: %s", newsletter.id, exc)

@@ -35,7 +35,8 @@ def subscriber_confirmation_send(subscriber_id: int) -> bool:
 @app.task(**RETRIED | {"soft_time_limit": 600, "time_limit": 660}, bind=True)
 def newsletter_send(self, newsletter_id: int) -> int:
     """Send (what is left of) one newsletter. Redelivered if the worker dies (acks_late); a
-    run never mails anyone twice (audience.sending). Temporary failures come back later."""
+    run sends every address once, and a message in doubt again only with its Message-ID
+    (audience.sending). Temporary failures come back later."""
     result = sending.newsletter_send_run(tenant=_tenant(), newsletter_id=newsletter_id)
     if result.outcome in ("more", "retry"):
         # A new message rather than `retry()`: a long send is many runs, not "failures".

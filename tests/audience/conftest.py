@@ -1,10 +1,12 @@
 """Subscribers and newsletters: a real SMTP server (aiosmtpd) that counts what it receives."""
 
+import asyncio
 import email
 import email.policy
 import logging
+import re
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -17,14 +19,19 @@ from tests.e2e.smtp import Inbox, _free_port
 # aiosmtpd logs every command at INFO: thousands of lines per send.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
 
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
+
 
 class CountingInbox(Inbox):
-    """Inbox that also counts copies per recipient (envelope), and can refuse with a code."""
+    """Inbox that also counts copies per recipient (envelope) and notes each copy's
+    Message-ID, and can refuse with a code."""
 
     def __init__(self):
         super().__init__()
         self.copies: Counter[str] = Counter()
+        self.message_ids: dict[str, list[str]] = defaultdict(list)  # recipient -> per copy
         self.refuse: dict[str, str] = {}  # recipient -> SMTP reply to the end of DATA
+        self.stall: dict[str, float] = {}  # recipient -> seconds its next copy's 250 waits
         self.lock = threading.Lock()
         self.parse = True  # False: count only (the 5,000-subscriber send)
 
@@ -33,19 +40,27 @@ class CountingInbox(Inbox):
             if rcpt in self.refuse:
                 return self.refuse[rcpt]
         with self.lock:
+            headers = re.split(rb"\r?\n\r?\n", envelope.content, maxsplit=1)[0]
+            found = MESSAGE_ID.search(headers)
             for rcpt in envelope.rcpt_tos:
                 self.copies[rcpt] += 1
+                self.message_ids[rcpt].append(found.group(1).decode() if found else "")
             if self.parse:
                 self.messages.append(
                     email.message_from_bytes(envelope.content, policy=email.policy.default)
                 )
+        stall = max((self.stall.pop(rcpt, 0) for rcpt in envelope.rcpt_tos), default=0)
+        if stall:  # accepted, but the answer comes after the sender has stopped waiting
+            await asyncio.sleep(stall)
         return "250 OK"
 
     def clear(self) -> None:
         with self.lock:
             self.messages.clear()
             self.copies.clear()
+            self.message_ids.clear()
             self.refuse.clear()
+            self.stall.clear()
         self.parse = True
 
 

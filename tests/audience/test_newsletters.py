@@ -143,6 +143,35 @@ def test_temporary_failures_are_retried_and_permanent_ones_recorded(make_blog, i
     assert sum(inbox.copies.values()) == 2
 
 
+def test_a_message_accepted_without_its_answer_is_sent_again_with_its_message_id(
+    make_blog, inbox, settings
+):
+    """The server took the message, but its 250 never reached the sender (as when a worker
+    dies right after the final "."): the row is in doubt, and the next run sends the same
+    message, Message-ID and all, so the receiving side files it once."""
+    tenant = make_blog("alpha")
+    subscribers_add(tenant, ["first@example.org", "doubt@example.org", "last@example.org"])
+    settings.EMAIL_TIMEOUT = 1
+    inbox.stall = {"doubt@example.org": 3}
+    newsletter, result = publish_and_send(tenant)
+    assert result.outcome == "retry"
+    states = deliveries(tenant, newsletter)
+    assert states["first@example.org"] == "sent"
+    assert states["doubt@example.org"] == "pending"  # back from `ending`, not lost as sent
+    with tenant_context(tenant):
+        Delivery.objects.filter(newsletter_id=newsletter.id).update(next_attempt_at=None)
+        assert sending.newsletter_send_run(tenant=tenant, newsletter_id=newsletter.id).sent == 2
+        doubt = Delivery.objects.get(newsletter_id=newsletter.id, email="doubt@example.org")
+    connection.set_schema_to_public()
+    assert set(deliveries(tenant, newsletter).values()) == {"sent"}
+    assert inbox.copies == {"first@example.org": 1, "doubt@example.org": 2, "last@example.org": 1}
+    expected = sending.delivery_message_id(
+        newsletter_id=newsletter.id, delivery_id=doubt.id, schema_name=tenant.schema_name,
+        domain=settings.PLATFORM_DOMAIN,
+    )  # fmt: skip
+    assert inbox.message_ids["doubt@example.org"] == [expected, expected]
+
+
 def _event(settings, root_client, events, *, secret=None):
     secret = secret or settings.EMAIL_WEBHOOK_SECRET
     auth = "Basic " + base64.b64encode(secret.encode()).decode()
