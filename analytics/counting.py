@@ -22,7 +22,6 @@ import re
 import secrets
 import threading
 import time as time_
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -196,7 +195,7 @@ def visitor_hash(*, salt: bytes, tenant_id: int, ip: str, user_agent: str) -> st
 # --- recording -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs a setattr call per field, per hit
 class Hit:
     tenant_id: int
     kind: str  # VIEW or FEED
@@ -231,19 +230,14 @@ def _visitor(hit: Hit, day: date) -> str:
     return visitor_hash(salt=salt, tenant_id=hit.tenant_id, ip=hit.ip, user_agent=hit.user_agent)
 
 
-def _commands(
-    hit: Hit,
-    now: datetime | None,
-    *,
-    post: bytes | None = None,
-    pack: Callable[..., bytes] = redis_wire.pack,
-) -> bytes:
+def _commands(hit: Hit, now: datetime | None) -> bytes:
     """One hit's counts as plain commands, packed for one write: for a view, the visitor's
     hash into the blog's sketch of the day and the hash fields `v`, `d|<device>`, and
-    `p|<post>` (`post`, else `hit.post_id`), `r|<referrer>`, `c|<country>` when known; for a
-    feed fetch the field `f`; and the expiries (the flush renames the counts hash every
+    `p|<post>`, `r|<referrer>`, `c|<country>` when known; for a feed fetch the field `f`;
+    and the expiries (the flush renames the counts hash every
     minute). Not atomic: a flush renaming the counts hash between two of them splits one
     view's fields over two batches, which add up to the same day."""
+    pack = redis_wire.pack
     day, counts = _today(now)
     tid = b"%d" % hit.tenant_id
     expire_counts = pack(b"EXPIRE", counts, _PACK_COUNTS_SECONDS)
@@ -258,10 +252,8 @@ def _commands(
         pack(b"HINCRBY", counts, tid + b"|v", b"1"),
         pack(b"HINCRBY", counts, b"%s|d|%s" % (tid, device), b"1"),
     ]
-    if post is None and hit.post_id is not None:
-        post = b"%d" % hit.post_id
-    if post:
-        parts.append(pack(b"HINCRBY", counts, b"%s|p|%s" % (tid, post), b"1"))
+    if hit.post_id is not None:
+        parts.append(pack(b"HINCRBY", counts, b"%s|p|%d" % (tid, hit.post_id), b"1"))
     if hit.referrer:
         parts.append(pack(b"HINCRBY", counts, b"%s|r|%s" % (tid, hit.referrer.encode()), b"1"))
     if hit.country:
@@ -283,56 +275,94 @@ def hit_record(hit: Hit, *, now: datetime | None = None) -> None:
 # --- page-cache hits: counted with the process's next write to Redis ----------------------
 #
 # A page-cache hit's Redis round trip is the lookup's `MGET` (blog.cache), and whether the page
-# is served, and so counted, is known only from its answer. Its counts are then queued in the
-# process and written with the process's next lookup, in the same write as that `MGET`, each
-# command behind `CLIENT REPLY SKIP` so that Redis answers nothing for them: under load a
-# counted hit costs no write, no reply and no Lua of its own. A second write per request, or
-# a script in the lookup, is what counting cost before: on 2 shared cores each write wakes
-# Redis, and each script call costs Redis ~10 µs before the `MGET`'s answer can leave
-# (bench/read_throughput). When no lookup follows within a second (a quiet process), a timer
-# thread writes the queue itself, and `counts_sync` and the process's exit do too. A process
-# killed outright loses at most its last second of hits; Redis keeps the counts no longer
-# than a minute anyway before the flush moves them into PostgreSQL.
+# is served, and so counted, is known only from its answer. Its counts are then added up in the
+# process (a count per hash field, the visitors' hashes per blog) and written with a later
+# lookup, in the same write as that `MGET`, each command behind `CLIENT REPLY SKIP` so that
+# Redis answers nothing for them. The queue is written at most every WRITE_SECONDS (or when
+# WRITE_HITS hits are waiting): under load a hundred hits cost Redis one `HINCRBY` per field
+# and one `PFADD` per blog, not a handful of commands each, and the process no packing per hit.
+# A write per request, or a script in the lookup, is what counting cost before: on 2 shared
+# cores each write wakes Redis, and each command or script call costs Redis CPU before the
+# `MGET`'s answer can leave (bench/read_throughput). When no lookup takes the queue within a
+# second (a quiet process), a timer thread writes it, and `counts_sync` and the process's exit
+# do too. A process killed outright loses at most its last second of hits; Redis keeps the
+# counts no longer than a minute anyway before the flush moves them into PostgreSQL.
 
 QUEUE_SECONDS = 1.0
+WRITE_SECONDS = 0.1
+WRITE_HITS = 256
 _SKIP = redis_wire.pack(b"CLIENT", b"REPLY", b"SKIP")
 
 
+def _skipped(*command: bytes) -> bytes:
+    return _SKIP + redis_wire.pack(*command)
+
+
 class _Queue:
-    """The packed counts of a process's page-cache hits, waiting for its next write to Redis."""
+    """The counts of a process's page-cache hits, added up until a write to Redis takes them."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.flush_lock = threading.Lock()
-        self.chunks: list[bytes] = []
         self.timer: threading.Thread | None = None
+        self._empty()
 
-    def put(self, packed: bytes) -> None:
+    def _empty(self) -> None:
+        self.hits = 0
+        self.due = 0.0  # monotonic time from which a lookup writes the queue
+        self.fields: dict[tuple[bytes, bytes], int] = {}  # (counts key, field) -> count
+        self.visitors: dict[bytes, set[bytes]] = {}  # sketch key -> visitor hashes
+
+    def put(self, counts: bytes, fields: tuple[bytes, ...], unique: bytes, visitor: bytes) -> None:
+        """One hit: +1 on each field of the day's counts hash; for a view, its visitor's hash
+        for the blog's sketch (`unique`; b"" for a feed fetch)."""
         with self.lock:
-            self.chunks.append(packed)
+            if not self.hits:
+                self.due = time_.monotonic() + WRITE_SECONDS
+            self.hits += 1
+            for field in fields:
+                key = (counts, field)
+                self.fields[key] = self.fields.get(key, 0) + 1
+            if unique:
+                self.visitors.setdefault(unique, set()).add(visitor)
             if self.timer is None:
                 self.timer = threading.Thread(target=self._run, name="analytics-queue", daemon=True)
                 self.timer.start()
 
-    def take(self) -> bytes:
-        if not self.chunks:  # read without the lock: a count put meanwhile goes next time
+    def take(self, *, now: bool = False) -> bytes:
+        """The queued counts as commands, each behind `CLIENT REPLY SKIP` (b"" when nothing is
+        queued, or, unless `now`, when it is not yet due)."""
+        hits = self.hits  # read without the lock: a count put meanwhile goes next time
+        if not hits or not (now or hits >= WRITE_HITS or time_.monotonic() >= self.due):
             return b""
         with self.lock:
-            taken, self.chunks = self.chunks, []
-        return b"".join(taken)
+            fields, visitors = self.fields, self.visitors
+            self._empty()
+        # The visitors first: a flush that sees a view finds its visitor in the sketch.
+        parts = []
+        for unique, hashes in visitors.items():
+            parts.append(_skipped(b"PFADD", unique, *hashes))
+            parts.append(_skipped(b"EXPIRE", unique, _PACK_UNIQUE_SECONDS))
+        days = set()
+        for (counts, field), count in fields.items():
+            parts.append(_skipped(b"HINCRBY", counts, field, b"%d" % count))
+            days.add(counts)
+        parts += [_skipped(b"EXPIRE", counts, _PACK_COUNTS_SECONDS) for counts in days]
+        return b"".join(parts)
 
     def flush(self) -> None:
         """Write what is queued now, and wait until Redis has applied it (and what the timer
         may be writing at the same moment)."""
         with self.flush_lock:
-            queued = self.take()
+            hits = self.hits
+            queued = self.take(now=True)
             if not queued:
                 return
             try:
                 redis_wire.wire(settings.REDIS_URL).call(queued + _PING)
             except redis.RedisError:
-                logger.warning("analytics: Redis unreachable, %d page views were not counted",
-                               queued.count(b"|v\r\n"))  # fmt: skip
+                logger.warning("analytics: Redis unreachable, %d page-cache hits were not "
+                               "counted", hits)  # fmt: skip
 
     def _run(self) -> None:
         while True:
@@ -348,60 +378,29 @@ atexit.register(_queue.flush)
 os.register_at_fork(after_in_child=_queue.__init__)
 
 
-def _skipped(*command: bytes) -> bytes:
-    return _SKIP + redis_wire.pack(*command)
-
-
 @lru_cache(maxsize=4096)
-def _hit_parts(day: date, counts: bytes, tid: bytes, device: bytes) -> tuple[bytes, ...]:
-    """The packed commands of a counted page view of one blog, day and device class, made
-    once rather than per hit: the head of the `PFADD` (the visitor's hash ends it),
-    the view and device fields, the head of the post's `HINCRBY` and its field's prefix, and
-    the visitor sketch's key."""
-    unique = unique_key(day, int(tid)).encode()
-    pfadd = _SKIP + b"*3\r\n$5\r\nPFADD\r\n$%d\r\n%s\r\n" % (len(unique), unique)
-    fixed = _skipped(b"HINCRBY", counts, tid + b"|v", b"1")
-    fixed += _skipped(b"HINCRBY", counts, b"%s|d|%s" % (tid, device), b"1")
-    post_head = _SKIP + b"*4\r\n$7\r\nHINCRBY\r\n$%d\r\n%s\r\n" % (len(counts), counts)
-    return pfadd, fixed, post_head, tid + b"|p|", unique
+def _view_fields(day: date, tid: bytes, device: bytes) -> tuple[bytes, bytes, bytes]:
+    """A page view's fixed fields for one blog and device class, and its sketch's key, made
+    once rather than per hit."""
+    return tid + b"|v", b"%s|d|%s" % (tid, device), unique_key(day, int(tid)).encode()
 
 
-# The keys' expiries ride a queued hit at most once per process every EXPIRE_EVERY seconds:
-# they only matter when the flush is not running (it renames the counts hash every minute and
-# gives the batch its own expiry).
-EXPIRE_EVERY = 10.0
-_expires_due: dict[bytes, float] = {}
-
-
-def _expiries(counts: bytes, unique: bytes) -> bytes:
-    now = time_.monotonic()
-    if _expires_due.get(unique, 0.0) > now:
-        return b""
-    if len(_expires_due) > 10_000:  # a new day's keys, many blogs: start over
-        _expires_due.clear()
-    _expires_due[unique] = now + EXPIRE_EVERY
-    return _skipped(b"EXPIRE", unique, _PACK_UNIQUE_SECONDS) + _skipped(
-        b"EXPIRE", counts, _PACK_COUNTS_SECONDS
-    )
-
-
-def _hit_queued(hit: Hit, post: bytes) -> bytes:
-    """A page-cache hit's counts (what `_commands` writes), each command behind
-    `CLIENT REPLY SKIP`."""
-    if hit.kind == FEED or hit.referrer or hit.country:
-        return _commands(hit, None, post=post, pack=_skipped)
+def _hit_queue(hit: Hit, post: bytes) -> None:
+    """Queue a page-cache hit's counts (what `_commands` writes for a hit)."""
     day, counts = _today(None)
-    visitor = _visitor(hit, day)
     tid = b"%d" % hit.tenant_id
-    pfadd, fixed, post_head, post_field, unique = _hit_parts(
-        day, counts, tid, device_class(hit.user_agent).encode()
-    )
-    # The visitor first: a flush that sees the view finds its visitor in the sketch.
-    queued = b"%s$%d\r\n%s\r\n%s" % (pfadd, len(visitor), visitor.encode(), fixed)
+    if hit.kind == FEED:
+        _queue.put(counts, (tid + b"|f",), b"", b"")
+        return
+    view, device, unique = _view_fields(day, tid, device_class(hit.user_agent).encode())
+    fields = [view, device]
     if post:
-        field = post_field + post
-        queued += b"%s$%d\r\n%s\r\n$1\r\n1\r\n" % (post_head, len(field), field)
-    return queued + _expiries(counts, unique)
+        fields.append(b"%s|p|%s" % (tid, post))
+    if hit.referrer:
+        fields.append(b"%s|r|%s" % (tid, hit.referrer.encode()))
+    if hit.country:
+        fields.append(b"%s|c|%s" % (tid, hit.country.encode()))
+    _queue.put(counts, tuple(fields), unique, _visitor(hit, day).encode())
 
 
 def lookup_and_record(
@@ -417,7 +416,7 @@ def lookup_and_record(
     feed = hit.kind == FEED
     post = served_post(version, entry, feed=feed)
     if post is not None:
-        _queue.put(_hit_queued(hit, b"" if feed else post))
+        _hit_queue(hit, b"" if feed else post)
     return version, entry, post is not None
 
 
