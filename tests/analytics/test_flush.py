@@ -24,6 +24,8 @@ def hit(tenant, n: int, *, day=None, post_id=None, referrer=""):
             ),
             now=now,
         )  # fmt: skip
+    # Sent without waiting for Redis (counting._Sender): applied before the test claims them.
+    counting.counts_sync()
 
 
 @pytest.mark.django_db
