@@ -11,6 +11,9 @@ class AnalyticsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Deferred: the receivers import models, which load after this module.
+        from analytics import receivers  # noqa: F401 (connects tenants' signals)
+
         checks.register(geoip_check)
 
 

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import redis
 from django.conf import settings
 
-from shared import redis_wire
+from lib import redis_wire
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from analytics import selectors
 from analytics.charts import daily_chart_svg
 from blog import selectors as blog_selectors
-from blog.permissions import Role, member_required
+from shared.accounts.permissions import Role, member_required
 
 Dimension = selectors.Dimension
 DEVICE_LABELS = {"desktop": "Desktop", "mobile": "Phone", "tablet": "Tablet", "other": "Other"}

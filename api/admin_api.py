@@ -29,7 +29,6 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 from api import selectors, services
 from api.common import Actor, AdminToken, ApiError, ErrorOut, install_error_handlers
 from blog.models import Post
-from blog.permissions import can_edit_post, can_manage_tags, can_write_pages
 from blog.selectors import tags_with_counts
 from blog.services.posts import post_delete
 from blog.services.revisions import post_create_recorded, post_update_recorded
@@ -37,6 +36,7 @@ from blog.services.tags import tag_rename
 from media import services as media_services
 from media.models import MediaFile
 from shared.accounts.models import User
+from shared.accounts.permissions import can_edit_post, can_manage_tags, can_write_pages
 from tenants.context_processors import platform
 
 MAX_LIMIT = 100

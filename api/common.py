@@ -19,10 +19,10 @@ from ninja.security import APIKeyHeader, APIKeyQuery, HttpBearer
 from api import services
 from api.cache import content_config
 from api.models import ApiToken
+from lib.errors import ApplicationError
 from shared.accounts import ratelimits
 from shared.accounts.models import Membership
 from shared.billing import services as billing_services
-from shared.errors import ApplicationError
 
 
 class ErrorDetail(Schema):

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from api.models import ApiToken, ContentApiConfig, IdempotencyRecord
 from blog.cache import blog_changed
+from lib.errors import ApplicationError, Conflict
 from shared.accounts.models import User
 from shared.billing import services as billing_services
-from shared.errors import ApplicationError, Conflict
 
 TOKEN_PREFIX = "quire_pat_"
 IDEMPOTENCY_HOURS = 24

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from api import services
 from api.models import ApiToken
-from blog.permissions import Role, member_required, owner_required
-from shared.errors import ApplicationError
+from lib.errors import ApplicationError
+from shared.accounts.permissions import Role, member_required, owner_required
 
 
 @member_required

@@ -20,13 +20,13 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from audience import mail, tokens
+from audience import dispatch, mail, tokens
 from audience.models import Delivery, Newsletter, Subscriber
 from blog.cache import blog_changed
 from blog.models import BlogSettings, Post
+from lib.errors import ApplicationError
 from shared.billing import services as billing_services
 from shared.billing.exceptions import LimitReached
-from shared.errors import ApplicationError
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -134,12 +134,7 @@ def subscriber_subscribe(*, tenant: Tenant, email: str) -> None:
 
 
 def _confirmation_queue(*, tenant: Tenant, subscriber_id: int) -> None:
-    from tasks import newsletters as newsletter_tasks
-    from tasks.queue import enqueue_on_commit
-
-    enqueue_on_commit(
-        newsletter_tasks.subscriber_confirmation_send, subscriber_id, schema_name=tenant.schema_name
-    )
+    dispatch.confirmation_send(subscriber_id, schema_name=tenant.schema_name)
 
 
 def subscriber_confirmation_send(*, tenant: Tenant, subscriber_id: int) -> bool:
@@ -416,12 +411,7 @@ def newsletters_release_due(*, tenant: Tenant) -> int:
 
 
 def _send_queue(*, tenant: Tenant, newsletter_id: int) -> None:
-    from tasks import newsletters as newsletter_tasks
-    from tasks.queue import enqueue_on_commit
-
-    enqueue_on_commit(
-        newsletter_tasks.newsletter_send, newsletter_id, schema_name=tenant.schema_name
-    )
+    dispatch.newsletter_send(newsletter_id, schema_name=tenant.schema_name)
 
 
 def newsletters_stalled(*, older_than: timedelta = timedelta(minutes=10)) -> list[int]:

@@ -21,7 +21,7 @@ def seed() -> None:
     )
     billing_services.subscription_plan_set(tenant_id=tenant.id, plan_code="business", actor=staff)
     owner = User.objects.get(email="bench@example.org")
-    # Publishing needs an owner with a confirmed address (issue 10).
+    # Publishing needs an owner with a confirmed address.
     EmailAddress.objects.update_or_create(
         user=owner, email=owner.email, defaults={"verified": True, "primary": True}
     )

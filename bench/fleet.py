@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Issue 13 at 10,000 blogs: the figures of the issue in one table.
+"""The fleet at 10,000 blogs: routing, pooling, memory and migrations in one table.
 
     .venv/bin/python bench/fleet.py seed --blogs 10000 [--jobs 2]
     .venv/bin/python bench/fleet.py run  --blogs 10000 [--rss-minutes 10] [--only NAME,...]

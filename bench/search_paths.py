@@ -1,7 +1,7 @@
 """The two search paths bench/search compares with `blog.search.posts_search`, served by the
 same gunicorn (bench/search_settings.py):
 
-- `/search-old/`: the query of main before issue 15, verbatim: GIN + `ts_rank` over every
+- `/search-old/`: the earlier query, verbatim: GIN + `ts_rank` over every
   match, best first.
 - `/search-rum/`: the RUM index ordering matches by `search_vector <=> tsquery` (needs the
   `rum` extension and the `post_search_rum` index the bench makes).

@@ -34,7 +34,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 
 from blog.purge import purge
-from shared import redis_wire
+from lib import redis_wire
 
 PAGE_SECONDS = 600
 NOT_FOUND_SECONDS = 60

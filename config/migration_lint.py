@@ -11,7 +11,7 @@ migration no longer exists or no longer needs it.
 # (app label, migration name): why this backward-incompatible migration is acceptable.
 EXCEPTIONS: dict[tuple[str, str], str] = {
     ("accounts", "0003_session_generation_time_zone"): (
-        "Shipped and applied everywhere before the linter came in (issue 13), so no code that "
+        "Shipped and applied everywhere before the linter came in, so no code that "
         "lacks these columns runs any more. The NOT NULL column has a default while it is "
         "added (PostgreSQL 11+: no table rewrite); new NOT NULL columns use `db_default` so "
         "that the previous release's INSERTs keep working during a deploy."

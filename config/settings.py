@@ -32,7 +32,7 @@ else:
 # The platform's root domain: `example.com` serves the public site, `<sub>.example.com` a blog.
 PLATFORM_DOMAIN = env("PLATFORM_DOMAIN", default="localhost").lower().strip(".")
 
-# --- HTTPS behind a front server (issue 8) ---
+# --- HTTPS behind a front server ---
 # One switch: QUIRE_HTTPS=1 when a TLS-terminating proxy (Caddy) serves the platform. It turns
 # on the HTTPS redirect, HSTS and secure cookies. The proxy's X-Forwarded-Proto and
 # X-Forwarded-For are believed only from QUIRE_TRUSTED_PROXIES (tenants.proxy).
@@ -49,7 +49,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = QUIRE_HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# --- custom domains (issue 8) ---
+# --- custom domains ---
 # What owners point their domain at: a CNAME for a subdomain (`blog.example.org`), A/AAAA
 # records for an apex (`example.org`). Plus a TXT record proving the domain is theirs.
 QUIRE_DOMAIN_CNAME_TARGET = (
@@ -74,8 +74,9 @@ ALLOWED_HOSTS = ["*"]
 
 SHARED_APPS = [
     "tenants",
+    "staff",  # the staff console; before the admin, whose templates it extends
     "shared.accounts",
-    "shared.signup",
+    "signup",
     "shared.console",
     "shared.billing",
     "django.contrib.contenttypes",
@@ -150,7 +151,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "shared.errors.ApplicationErrorMiddleware",
+    "lib.errors.ApplicationErrorMiddleware",
 ]
 
 TEMPLATES = [
@@ -351,7 +352,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- billing & console (issue 5) ---
+# --- billing & console ---
 # Stripe: with no secret key the billing page says billing is not set up (staff can still
 # change plans by hand in the console). Price ids are the monthly prices of the paid plans.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
@@ -373,7 +374,7 @@ TENANT_DELETE_GRACE_DAYS = env.int("TENANT_DELETE_GRACE_DAYS", default=30)
 # Exports of deleted blogs' posts (JSON, one file per deletion).
 TENANT_EXPORT_DIR = Path(env("TENANT_EXPORT_DIR", default=str(BASE_DIR / ".local" / "exports")))
 
-# --- blog (issue 3) ---
+# --- blog ---
 # Anonymous readers' page-cache hits are answered right after host routing, before sessions,
 # CSRF and auth run (blog/cache.py); misses and logged-in people go on to the views.
 MIDDLEWARE.insert(
@@ -393,7 +394,7 @@ QUIRE_PURGER = env(
     default="blog.purge.purge_varnish" if QUIRE_VARNISH_URLS else "blog.purge.purge_none",
 )
 
-# --- analytics (issue 11) ---
+# --- analytics ---
 # Reader page views and feed fetches, counted in Redis without cookies or addresses and flushed
 # into the public schema every minute (analytics/). The counting middleware sits before the
 # reader page cache, so cache hits are counted too. QUIRE_ANALYTICS=0 turns counting off.
@@ -410,12 +411,12 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("blog.cache.ReaderCacheMiddleware"), "analytics.middleware.AnalyticsMiddleware"
 )
 
-# --- logging and error reporting (issue 8) ---
+# --- logging and error reporting ---
 # Every line carries time, level, logger, request id and tenant (config/logging.py);
 # LOG_FORMAT=json writes one JSON object per line.
 LOG_FORMAT = env("LOG_FORMAT", default="text")
 
-# --- media (issue 9) ---
+# --- media ---
 # A blog's files go through the storage named "media": the local filesystem under MEDIA_ROOT,
 # or any S3-compatible store when MEDIA_S3_BUCKET is set. Django serves them on the blog's
 # own host at MEDIA_URL (media/views.py) with year-long immutable cache headers.
@@ -450,7 +451,7 @@ MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=40_000_000)
 MEDIA_WIDTHS = tuple(env.list("MEDIA_WIDTHS", cast=int, default=[480, 960, 1600]))
 CELERY_TASK_ROUTES["tasks.media.*"] = {"queue": "media"}
 
-# --- import / export (issue 9) ---
+# --- import / export ---
 # The largest file the Import page accepts (refused from the request's Content-Length, before
 # the body is read; uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to disk).
 QUIRE_IMPORT_MAX_BYTES = env.int("QUIRE_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
@@ -459,7 +460,7 @@ QUIRE_IMPORT_MAX_BYTES = env.int("QUIRE_IMPORT_MAX_BYTES", default=100 * 1024 * 
 # the exact addresses listed here (only tests list one: 127.0.0.1, their local server).
 QUIRE_IMPORT_FETCH_TIMEOUT = env.float("QUIRE_IMPORT_FETCH_TIMEOUT", default=15.0)
 QUIRE_IMPORT_FETCH_ALLOW_ADDRESSES: list[str] = []
-# --- outgoing webhooks (issue 12; webhooks/) ---
+# --- outgoing webhooks (webhooks/) ---
 # Seconds before each retry of a failed delivery (default: 1 min, 5 min, 30 min, 2 h, 6 h,
 # 12 h: 7 attempts within about 21 hours); then the delivery is marked failed. Retries due
 # within QUIRE_WEBHOOK_COUNTDOWN_MAX seconds are queued with a countdown, later ones by the
@@ -507,15 +508,15 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# --- accounts (issue 10) ---
+# --- accounts ---
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("shared.accounts.context_processors.accounts")
 # How many blogs on the Free plan one person may own ("My blogs" -> New blog, and signup).
 QUIRE_FREE_BLOGS_PER_ACCOUNT = env.int("QUIRE_FREE_BLOGS_PER_ACCOUNT", default=3)
-# Signup is allauth's (shared.signup.views.SignupView + shared.signup.forms.SignupForm): the
+# Signup is allauth's (signup.views.SignupView + signup.forms.SignupForm): the
 # form also asks for the first blog. Verification is "optional" for logging in (an unconfirmed
 # owner can write) and always mailed at signup; publishing and inviting wait for it
 # (shared.accounts.services.publishing_allowed_check).
-ACCOUNT_FORMS = {"signup": "shared.signup.forms.SignupForm"}
+ACCOUNT_FORMS = {"signup": "signup.forms.SignupForm"}
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
@@ -599,7 +600,7 @@ if SENTRY_DSN:
         send_default_pii=False,
     )
 
-# --- subscribers and newsletters (issue 11) ---
+# --- subscribers and newsletters ---
 # An SMTP relay that needs a login and TLS (newsletters go to strangers: use a real provider).
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")

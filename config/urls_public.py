@@ -5,15 +5,15 @@ from django.urls import include, path
 
 from audience.views import webhook as audience_webhook
 from shared.accounts import views as account_views
-from shared.signup import views as signup_views
+from signup import views as signup_views
 from tenants import views as tenant_views
 
 urlpatterns = [
     path("", tenant_views.platform_home, name="platform_home"),
-    path("signup/", include("shared.signup.urls")),
+    path("signup/", include("signup.urls")),
     path("admin/", admin.site.urls),
     path("accounts/signup/", signup_views.SignupView.as_view(), name="account_signup"),
-    path("accounts/delete/", account_views.account_delete, name="account_delete"),
+    path("accounts/delete/", signup_views.account_delete, name="account_delete"),
     path("accounts/time-zone/", account_views.time_zone, name="account_time_zone"),
     path("accounts/", include("allauth.urls")),
     path("blogs/", account_views.my_blogs, name="my_blogs"),

@@ -1,1 +1,1 @@
-"""Images and files of a blog (issue 9): uploads, processing, storage, the media library."""
+"""Images and files of a blog: uploads, processing, storage, the media library."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps
 
-from shared.errors import ApplicationError
+from lib.errors import ApplicationError
 
 # Pillow format -> (file extension, content type). Nothing else is accepted.
 FORMATS = {

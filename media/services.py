@@ -14,15 +14,15 @@ import secrets
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 
-from media import images
+from media import dispatch, images
 from media import selectors as media_selectors
 from media.images import MediaInvalid, MediaTooLarge
 from media.models import MediaFile, human_size
+from media.signals import media_processed
 from media.storage import blog_prefix, media_storage, private_key
 from shared.billing import services as billing_services
 
@@ -107,10 +107,7 @@ def media_store_bytes(
         sha256=digest,
         created_by=created_by,
     )
-    from tasks import media as media_tasks
-    from tasks.queue import enqueue_on_commit
-
-    enqueue_on_commit(media_tasks.media_process, media.id, schema_name=tenant.schema_name)
+    dispatch.media_process(media.id, schema_name=tenant.schema_name)
     return media
 
 
@@ -160,27 +157,9 @@ def media_process(*, media_id: int) -> MediaFile | None:
             storage.delete(variant["path"])
         storage.delete(media.path)
         return None
-    _posts_rerender(url=media.url)
+    media_processed.send(sender=MediaFile, url=media.url)
     media.refresh_from_db()
     return media
-
-
-def _posts_rerender(*, url: str) -> int:
-    """Posts saved while their image was still processing get its dimensions now. The blog
-    app is reached by name (its services would also bump edit times and revisions)."""
-    from blog.cache import blog_changed
-    from blog.rendering import markdown_render
-
-    post_model = apps.get_model("blog", "Post")
-    changed = 0
-    for post in post_model.objects.filter(body__contains=url).only("id", "body", "body_html"):
-        html = markdown_render(post.body)
-        if html != post.body_html:
-            post_model.objects.filter(id=post.id).update(body_html=html)
-            changed += 1
-    if changed:
-        blog_changed()
-    return changed
 
 
 def media_delete(*, media: MediaFile) -> None:

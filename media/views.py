@@ -16,12 +16,12 @@ from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from blog.permissions import Role, member_required
+from lib.errors import ApplicationError
 from media import selectors, services
 from media.forms import UploadForm
 from media.models import MediaFile
 from media.storage import content_type_for, key_is_blogs, media_storage
-from shared.errors import ApplicationError
+from shared.accounts.permissions import Role, member_required
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 

@@ -148,7 +148,7 @@ ensure_dnsmasq() {
 ensure_pgbouncer() {
   command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || apt_install pgbouncer
 }
-# Varnish with varnish-modules for xkey (surrogate-key purges): the front cache (issue 13).
+# Varnish with varnish-modules for xkey (surrogate-key purges): the front cache.
 ensure_varnish() {
   { command -v varnishd >/dev/null || [ -x /usr/sbin/varnishd ]; } &&
     ls /usr/lib/*/varnish/vmods/libvmod_xkey.so >/dev/null 2>&1 ||
@@ -294,6 +294,8 @@ case $MODE in
     .venv/bin/ruff check .
     log "ruff format --check"
     .venv/bin/ruff format --check .
+    log "lint-imports (the layers in pyproject.toml)"
+    .venv/bin/lint-imports --no-cache
     log "makemigrations --check"
     .venv/bin/python manage.py makemigrations --check --dry-run
     log "pytest"
@@ -308,7 +310,7 @@ case $MODE in
     ;;
   lint)
     ensure_venv
-    .venv/bin/ruff check . && .venv/bin/ruff format --check .
+    .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports --no-cache
     ;;
   *) die "usage: scripts/dev.sh run|test|lint|lock" ;;
 esac

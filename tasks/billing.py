@@ -6,9 +6,9 @@ schedule is in config/settings.py (CELERY_BEAT_SCHEDULE).
 
 import logging
 
+from celery import shared_task
 from django.db import OperationalError
 
-from config.celery import app
 from shared.billing import services as billing_services
 from tasks.queue import RETRIED, fan_out
 from tenants import lifecycle
@@ -20,25 +20,25 @@ logger = logging.getLogger(__name__)
 USAGE_BATCH = 100
 
 
-@app.task(**RETRIED)
+@shared_task(**RETRIED)
 def billing_trials_expire() -> int:
     """Periodic: trials that ended without payment go back to Free."""
     return billing_services.trials_expire()
 
 
-@app.task(**RETRIED)
+@shared_task(**RETRIED)
 def billing_past_due_expire() -> int:
     """Periodic: subscriptions past_due beyond BILLING_PAST_DUE_GRACE_DAYS go back to Free."""
     return billing_services.past_due_expire()
 
 
-@app.task(acks_late=True)
+@shared_task(acks_late=True)
 def usage_refresh_dispatch() -> int:
     """Periodic: fan the usage count out over all blogs, one message per batch."""
     return fan_out(usage_refresh_batch, tenant_selectors.schema_name_batches(size=USAGE_BATCH))
 
 
-@app.task(**RETRIED)
+@shared_task(**RETRIED)
 def usage_refresh_batch(schema_names: list[str]) -> int:
     """Count posts, members and storage of each blog in the batch (idempotent)."""
     done = 0
@@ -52,7 +52,7 @@ def usage_refresh_batch(schema_names: list[str]) -> int:
     return done
 
 
-@app.task(acks_late=True)
+@shared_task(acks_late=True)
 def tenants_purge_deleted() -> int:
     """Periodic: drop the schemas of blogs deleted longer ago than TENANT_DELETE_GRACE_DAYS."""
     return lifecycle.tenants_purge()

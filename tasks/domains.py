@@ -1,11 +1,12 @@
 """Custom domain verification: at once after a domain is added, then with backoff."""
 
-from config.celery import app
+from celery import shared_task
+
 from tasks.queue import RETRIED, enqueue
 from tenants import domains
 
 
-@app.task(**RETRIED)
+@shared_task(**RETRIED)
 def custom_domain_verify_task(custom_domain_id: int) -> str:
     from tenants.models import CustomDomain
 
@@ -14,7 +15,7 @@ def custom_domain_verify_task(custom_domain_id: int) -> str:
     return domains.custom_domain_verify(custom_domain_id=custom_domain_id).status
 
 
-@app.task(acks_late=True)
+@shared_task(acks_late=True)
 def custom_domains_verify_due() -> int:
     """Periodic: re-check pending domains whose backoff has run out (5 min ... 6 h apart, for
     QUIRE_DOMAIN_VERIFY_HOURS; then they are marked failed)."""

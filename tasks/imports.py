@@ -1,12 +1,12 @@
 """Import and export tasks (queue `imports`). They run in the schema of the blog that queued
 them (tenant-schemas-celery), so an import can only ever write to the importing blog."""
 
+from celery import shared_task
 from django.db import OperationalError, connection
 
 from blog.services import exports as export_services
 from blog.services import import_images as image_services
 from blog.services import imports as import_services
-from config.celery import app
 from tasks.queue import RETRIED
 
 # An import is idempotent (upserts by source key, a finished job is left alone): redelivery
@@ -14,7 +14,7 @@ from tasks.queue import RETRIED
 _LONG = RETRIED | {"soft_time_limit": 1800, "time_limit": 1900}
 
 
-@app.task(**_LONG)
+@shared_task(**_LONG)
 def import_run(job_id: str) -> str:
     try:
         job = import_services.import_job_run(tenant=connection.tenant, job_id=job_id)
@@ -28,14 +28,14 @@ def import_run(job_id: str) -> str:
     return job.status
 
 
-@app.task(**_LONG)
+@shared_task(**_LONG)
 def import_images_fetch(job_id: str) -> dict:
     """After an import commits: its posts' remote images into the blog's storage.
     Idempotent (a rewritten URL is not fetched again), so redelivery is safe."""
     return image_services.import_images_fetch(tenant=connection.tenant, job_id=job_id)
 
 
-@app.task(**_LONG)
+@shared_task(**_LONG)
 def export_run(job_id: str) -> str:
     try:
         job = export_services.export_job_run(tenant=connection.tenant, job_id=job_id)

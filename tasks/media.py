@@ -1,11 +1,12 @@
 """Image processing (queue `media`). Runs in the schema of the blog that queued it."""
 
-from config.celery import app
+from celery import shared_task
+
 from media import services as media_services
 from tasks.queue import RETRIED
 
 
-@app.task(**RETRIED | {"soft_time_limit": 120, "time_limit": 150})
+@shared_task(**RETRIED | {"soft_time_limit": 120, "time_limit": 150})
 def media_process(media_id: int) -> bool:
     """EXIF stripped, orientation applied, responsive widths (idempotent: rewrites the same
     keys). A file deleted before its turn is skipped."""

@@ -1,10 +1,11 @@
 """Fleet migrations, one message per batch of schemas (queue `migrations`)."""
 
-from config.celery import app
+from celery import shared_task
+
 from tenants import fleet
 
 
-@app.task(acks_late=True, soft_time_limit=3600, time_limit=3700)
+@shared_task(acks_late=True, soft_time_limit=3600, time_limit=3700)
 def fleet_migrate_batch(schema_names: list[str], run_id: str) -> dict[str, int]:
     """Migrate each schema of the batch in turn. Idempotent: a redelivered batch finds the
     schemas already done and applies nothing. One schema's failure does not stop the rest."""

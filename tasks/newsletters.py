@@ -3,11 +3,11 @@ blog that queued them (tenant-schemas-celery)."""
 
 import logging
 
+from celery import shared_task
 from django.db import connection
 
 from audience import sending
 from audience import services as audience_services
-from config.celery import app
 from tasks.queue import RETRIED, fan_out
 from tenants import selectors as tenant_selectors
 from tenants.context import tenant_context
@@ -21,7 +21,7 @@ def _tenant():
     return tenant_selectors.tenants_by_schema(schema_names=[connection.schema_name])[0]
 
 
-@app.task(**RETRIED | {"max_retries": 3})
+@shared_task(**RETRIED | {"max_retries": 3})
 def subscriber_confirmation_send(subscriber_id: int) -> bool:
     """Mail one confirmation link. The SMTP backend's errors retry the task a few times."""
     try:
@@ -32,7 +32,7 @@ def subscriber_confirmation_send(subscriber_id: int) -> bool:
         raise subscriber_confirmation_send.retry(exc=exc, countdown=30) from exc
 
 
-@app.task(**RETRIED | {"soft_time_limit": 600, "time_limit": 660}, bind=True)
+@shared_task(**RETRIED | {"soft_time_limit": 600, "time_limit": 660}, bind=True)
 def newsletter_send(self, newsletter_id: int) -> int:
     """Send (what is left of) one newsletter. Redelivered if the worker dies (acks_late); a
     run sends every address once, and a message in doubt again only with its Message-ID
@@ -55,13 +55,13 @@ def newsletter_send(self, newsletter_id: int) -> int:
     return result.sent
 
 
-@app.task(acks_late=True)
+@shared_task(acks_late=True)
 def audience_sweep_dispatch() -> int:
     """Periodic: expire unconfirmed subscriptions and requeue stalled sends, in batches."""
     return fan_out(audience_sweep_batch, tenant_selectors.schema_name_batches(size=FANOUT_BATCH))
 
 
-@app.task(**RETRIED)
+@shared_task(**RETRIED)
 def audience_sweep_batch(schema_names: list[str]) -> int:
     removed = 0
     for tenant in tenant_selectors.tenants_by_schema(schema_names=schema_names):

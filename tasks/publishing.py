@@ -2,13 +2,13 @@
 
 import logging
 
+from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
 from audience import services as audience_services
 from blog import selectors as blog_selectors
 from blog import services as blog_services
-from config.celery import app
 from tasks.queue import RETRIED, fan_out
 from tenants import selectors as tenant_selectors
 from tenants import services as tenant_services
@@ -19,14 +19,14 @@ logger = logging.getLogger(__name__)
 BATCH = 100
 
 
-@app.task(acks_late=True)
+@shared_task(acks_late=True)
 def publish_due_dispatch() -> int:
     """Periodic (every minute): one message per batch of blogs that have something due."""
     batches = tenant_selectors.due_schema_batches(now=timezone.now(), size=BATCH)
     return fan_out(publish_due_batch, batches)
 
 
-@app.task(**RETRIED)
+@shared_task(**RETRIED)
 def publish_due_batch(schema_names: list[str]) -> int:
     """Publish what is due in each blog of the batch. Running it twice publishes nothing twice:
     only posts still `scheduled` are published."""

@@ -2,10 +2,10 @@
 
 import logging
 
+from celery import shared_task
 from django.db import connection
 
 from blog import search as blog_search
-from config.celery import app
 from tasks.queue import RETRIED, fan_out
 from tenants import selectors as tenant_selectors
 from tenants.context import tenant_context
@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 FANOUT_BATCH = 100
 
 
-@app.task(**RETRIED | {"max_retries": 8})
+@shared_task(**RETRIED | {"max_retries": 8})
 def post_search_vector_refresh(post_id: int, config: str | None = None) -> bool:
     """Refresh one post's search vector in the current tenant's schema (idempotent).
 
@@ -30,26 +30,26 @@ def _language() -> str:
     return language or blog_search.DEFAULT_CONFIG
 
 
-@app.task(**RETRIED | {"soft_time_limit": 1800, "time_limit": 1900})
+@shared_task(**RETRIED | {"soft_time_limit": 1800, "time_limit": 1900})
 def search_rebuild_tenant() -> int:
     """Rewrite every vector of the current tenant (resumable; safe to run twice). The language
     is read afresh: this task is what runs after a blog changes it."""
     return blog_search.search_index_rebuild(config=_language())
 
 
-@app.task(acks_late=True)
+@shared_task(acks_late=True)
 def search_sweep_dispatch() -> int:
     """Periodic: fan the stale-vector sweep out over all blogs, one message per batch."""
     return fan_out(search_sweep_batch, tenant_selectors.schema_name_batches(size=FANOUT_BATCH))
 
 
-@app.task(acks_late=True)
+@shared_task(acks_late=True)
 def search_rebuild_dispatch() -> int:
     """Fleet-wide rebuild, fanned out in batches of schemas."""
     return fan_out(search_rebuild_batch, tenant_selectors.schema_name_batches(size=FANOUT_BATCH))
 
 
-@app.task(**RETRIED)
+@shared_task(**RETRIED)
 def search_sweep_batch(schema_names: list[str]) -> int:
     """Fill missing vectors (e.g. saved while Redis was down) in each schema of the batch."""
     fixed = 0
@@ -62,7 +62,7 @@ def search_sweep_batch(schema_names: list[str]) -> int:
     return fixed
 
 
-@app.task(**RETRIED | {"soft_time_limit": 3600, "time_limit": 3700})
+@shared_task(**RETRIED | {"soft_time_limit": 3600, "time_limit": 3700})
 def search_rebuild_batch(schema_names: list[str]) -> int:
     rewritten = 0
     for tenant in tenant_selectors.tenants_by_schema(schema_names=schema_names):

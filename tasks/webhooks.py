@@ -9,21 +9,21 @@ no-op.
 
 from datetime import timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from config.celery import app
 from tasks.queue import RETRIED, enqueue
 from webhooks import services as webhook_services
 
 
-@app.task(**RETRIED)
+@shared_task(**RETRIED)
 def webhook_deliver(delivery_id: int) -> str:
     delivery = webhook_services.delivery_attempt(delivery_id=delivery_id)
     return "skipped" if delivery is None else delivery.status
 
 
-@app.task(acks_late=True)
+@shared_task(acks_late=True)
 def webhook_deliveries_sweep() -> int:
     now = timezone.now()
     ids = webhook_services.deliveries_due(now=now)

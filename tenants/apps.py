@@ -7,8 +7,6 @@ class TenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tenants import admin_domains  # noqa: F401  (the staff console's domain page)
-
         checks.register(fleet_django_version_check)
         from tenants.recycling import connect_signals
 

@@ -22,10 +22,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from lib.errors import ApplicationError
 from shared.console.services import audit_log_record
-from shared.errors import ApplicationError
+from tenants import dispatch
 from tenants.models import CustomDomain, Domain, Tenant
 from tenants.routing import blog_host, routing_invalidate
+from tenants.signals import tenant_hosts_changed
 
 TXT_PREFIX = "_quire-challenge"
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -239,17 +241,12 @@ def custom_display(name: str) -> str:
 
 
 def _routing_changed(tenant: Tenant, custom_host: str) -> None:
-    from blog.cache import blog_changed
-
     routing_invalidate(custom_host, blog_host(tenant.subdomain))
-    blog_changed(schema=tenant.schema_name)  # canonical links name the primary host
+    tenant_hosts_changed.send(sender=Tenant, tenant=tenant)  # canonical links name the host
 
 
 def _queue_check(custom_domain_id: int) -> None:
-    from tasks import domains as domain_tasks
-    from tasks.queue import enqueue_on_commit
-
-    enqueue_on_commit(domain_tasks.custom_domain_verify_task, custom_domain_id)
+    dispatch.domain_verify(custom_domain_id)
 
 
 def _audit(action: str, *, tenant_id: int, actor=None, before=None, after=None) -> None:

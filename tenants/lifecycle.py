@@ -14,16 +14,15 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from analytics.services import analytics_blog_delete
-from media.storage import blog_storage_delete_all
+from lib.errors import ApplicationError, Conflict
 from shared.accounts import selectors as account_selectors
 from shared.accounts.models import User
 from shared.console.services import audit_log_record
-from shared.errors import ApplicationError, Conflict
-from tenants import fleet, schemas, services
+from tenants import dispatch, fleet, schemas, services
 from tenants.context import schema_context
 from tenants.models import Domain, Tenant
 from tenants.routing import routing_invalidate, tenant_routing_invalidate
+from tenants.signals import tenant_purged, tenant_purging
 
 logger = logging.getLogger(__name__)
 
@@ -217,47 +216,30 @@ def tenants_purge(*, now: datetime | None = None) -> int:
                     after={},
                 )
                 schemas.schema_drop(tenant.schema_name)
-                analytics_blog_delete(tenant_id=tenant.id)
+                tenant_purging.send(sender=Tenant, tenant=tenant)
                 tenant.delete()
         except Exception:
             logger.exception("could not purge deleted blog %s", tenant.schema_name)
             continue
         routing_invalidate(*hosts)
-        _files_remove(tenant.schema_name)
+        tenant_purged.send(sender=Tenant, schema_name=tenant.schema_name)
         purged += 1
     return purged
 
 
-def _files_remove(schema_name: str) -> None:
-    """A purged blog's files (served copies and uploads), after its schema is gone. A failure
-    is logged: the files are unreachable anyway (no host serves that prefix any more)."""
-    try:
-        removed = blog_storage_delete_all(schema_name=schema_name)
-    except Exception:
-        logger.exception("could not remove the files of purged blog %s", schema_name)
-        return
-    logger.info("removed %d files of purged blog %s", removed, schema_name)
-
-
 def tenant_search_rebuild(*, tenant: Tenant, actor: User, reason: str = "") -> None:
     """Queue a rebuild of every search vector of this blog (after commit), audited."""
-    from tasks import search as search_tasks
-    from tasks.queue import enqueue_on_commit
-
     audit_log_record(
         actor=actor, action="tenant.search_rebuild", tenant=tenant,
         before={}, after={"queued": [tenant.schema_name]}, reason=reason.strip(),
     )  # fmt: skip
-    enqueue_on_commit(search_tasks.search_rebuild_batch, [tenant.schema_name])
+    dispatch.search_rebuild_schemas([tenant.schema_name])
 
 
 def tenant_migrations_rerun(*, tenant: Tenant, actor: User, reason: str = "") -> bool:
     """Queue a fleet migration of this blog's schema if it misses a migration (after commit),
     audited. Returns False when the schema is already up to date (nothing is queued). The
     schema itself is read (`verify`), whatever its recorded migration fingerprint says."""
-    from tasks import migrations as migration_tasks
-    from tasks.queue import enqueue_on_commit
-
     run_id, need = fleet.fleet_plan([tenant.schema_name], verify=True)
     audit_log_record(
         actor=actor, action="tenant.migrations_rerun", tenant=tenant,
@@ -265,5 +247,5 @@ def tenant_migrations_rerun(*, tenant: Tenant, actor: User, reason: str = "") ->
         reason=reason.strip(),
     )  # fmt: skip
     if need:
-        enqueue_on_commit(migration_tasks.fleet_migrate_batch, need, run_id)
+        dispatch.migrate_schemas(need, run_id)
     return bool(need)

@@ -29,6 +29,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
 
+from lib.urls import blog_host  # noqa: F401 (re-exported)
 from tenants.models import Domain, Tenant
 
 logger = logging.getLogger(__name__)
@@ -69,10 +70,6 @@ class Route:
 def platform_hosts() -> set[str]:
     domain = settings.PLATFORM_DOMAIN
     return {domain, f"www.{domain}"}
-
-
-def blog_host(subdomain: str) -> str:
-    return f"{subdomain}.{settings.PLATFORM_DOMAIN}"
 
 
 def is_platform_host(hostname: str) -> bool:

@@ -1,9 +1,8 @@
 """Reads for tenants."""
 
-from django.conf import settings
 from django.http import HttpRequest
-from django.http.request import split_domain_port
 
+from lib.urls import absolute_url, blog_url, platform_url  # noqa: F401 (platform_url re-exported)
 from tenants.models import Domain, Tenant
 from tenants.routing import blog_host
 
@@ -25,30 +24,15 @@ def tenant_primary_host(*, tenant: Tenant) -> str:
 
 
 def tenant_url(*, tenant: Tenant, request: HttpRequest | None = None, path: str = "/") -> str:
-    """Absolute URL on the blog's platform subdomain, keeping the scheme and port the request
-    came in on. The dashboard, logins and hand-offs live there even when a custom domain is
-    primary (custom domains serve reader pages only)."""
-    return _absolute_url(blog_host(tenant.subdomain), request=request, path=path)
+    """Absolute URL on the blog's platform subdomain (lib.urls.blog_url)."""
+    return blog_url(subdomain=tenant.subdomain, request=request, path=path)
 
 
 def tenant_reader_url(
     *, tenant: Tenant, request: HttpRequest | None = None, path: str = "/"
 ) -> str:
     """Absolute URL of a reader page: on the primary custom domain when there is one."""
-    return _absolute_url(tenant_primary_host(tenant=tenant), request=request, path=path)
-
-
-def platform_url(*, request: HttpRequest | None = None, path: str = "/") -> str:
-    return _absolute_url(settings.PLATFORM_DOMAIN, request=request, path=path)
-
-
-def _absolute_url(host: str, *, request: HttpRequest | None, path: str) -> str:
-    scheme, port = settings.QUIRE_PUBLIC_SCHEME, settings.QUIRE_PUBLIC_PORT
-    if request is not None:
-        scheme = request.scheme
-        _host, port = split_domain_port(request.get_host())
-    netloc = host + (f":{port}" if port else "")
-    return f"{scheme}://{netloc}{path}"
+    return absolute_url(tenant_primary_host(tenant=tenant), request=request, path=path)
 
 
 def schema_name_batches(*, size: int):

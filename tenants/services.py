@@ -5,11 +5,11 @@ from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
 
+from lib.errors import Conflict
 from shared.accounts import services as account_services
 from shared.accounts.models import Membership, User
 from shared.billing import services as billing_services
-from shared.errors import Conflict
-from tenants import fleet, pool, schemas
+from tenants import dispatch, fleet, pool, schemas
 from tenants.models import Domain, PublishSchedule, Tenant
 from tenants.routing import blog_host, routing_invalidate, tenant_routing_invalidate
 from tenants.selectors import subdomain_taken
@@ -78,17 +78,11 @@ def tenant_provision(
 
 
 def _refill_pool_after_commit() -> None:
-    from tasks import provisioning as provisioning_tasks
-    from tasks.queue import enqueue_on_commit
-
-    enqueue_on_commit(provisioning_tasks.pool_refill)
+    dispatch.pool_refill()
 
 
 def _migrate_after_commit(schema_name: str) -> None:
-    from tasks import migrations as migration_tasks
-    from tasks.queue import enqueue_on_commit
-
-    enqueue_on_commit(migration_tasks.fleet_migrate_batch, [schema_name], "provisioning")
+    dispatch.migrate_schemas([schema_name], "provisioning")
 
 
 def tenant_set_status(*, tenant: Tenant, status: str) -> Tenant:

@@ -1,5 +1,5 @@
 """Every migration in the tree passes django-migration-linter, or is a documented exception
-(config/migration_lint.py). Issue 13: migrations that cannot lock production."""
+(config/migration_lint.py). Migrations that cannot lock production."""
 
 import io
 from contextlib import redirect_stdout

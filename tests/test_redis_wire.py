@@ -1,9 +1,9 @@
-"""shared/redis_wire.py: the reader fast path's Redis round trip, against the real Redis."""
+"""lib/redis_wire.py: the reader fast path's Redis round trip, against the real Redis."""
 
 import redis
 from django.conf import settings
 
-from shared import redis_wire
+from lib import redis_wire
 
 
 def test_a_connection_redis_dropped_is_replaced_and_the_call_still_answers():

@@ -8,8 +8,8 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Membership changes are made in shared/accounts, which never imports the apps above
-        # it: it sends a signal, and this receiver only queues the deliveries.
+        # The apps below send signals (they never import this one). Deferred: the receivers
+        # import models, which load after this module.
         from webhooks import receivers
 
         receivers.connect()

@@ -1,8 +1,10 @@
-"""Membership changes (sent by shared/accounts, which may not import this app) become
-`member.added` / `member.removed` webhooks. The receivers only queue deliveries."""
+"""What the apps below announce, as webhooks: membership changes (shared/accounts) become
+`member.added` / `member.removed`, post changes (blog) `post.*`. Those apps never import this
+one. The receivers only queue deliveries."""
 
+from blog.signals import post_event
 from shared.accounts import signals
-from webhooks.services import webhook_event_emit
+from webhooks.services import post_event_emit, webhook_event_emit
 
 
 def _member(event: str):
@@ -13,6 +15,10 @@ def _member(event: str):
     return receive
 
 
+def _post(sender, *, tenant_id: int, event: str, post, **kwargs) -> None:  # noqa: ANN001
+    post_event_emit(tenant_id=tenant_id, event=event, post=post)
+
+
 _added = _member("member.added")
 _removed = _member("member.removed")
 
@@ -20,3 +26,4 @@ _removed = _member("member.removed")
 def connect() -> None:
     signals.member_added.connect(_added, dispatch_uid="webhooks.member_added")
     signals.member_removed.connect(_removed, dispatch_uid="webhooks.member_removed")
+    post_event.connect(_post, dispatch_uid="webhooks.post_event")

@@ -19,14 +19,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from lib.errors import ApplicationError
 from shared.accounts import selectors as account_selectors
 from shared.accounts.emails import email_send
 from shared.accounts.models import User
 from shared.billing import services as billing_services
 from shared.billing.exceptions import LimitReached
-from shared.errors import ApplicationError
 from tenants.models import Tenant
 from tenants.selectors import tenant_reader_url
+from webhooks import dispatch
 from webhooks.delivery import (
     DeliveryRefused,
     destination_check,
@@ -132,9 +133,6 @@ def _envelope(*, tenant: Tenant, event: str, data: dict) -> dict:
 def _deliveries_make(
     *, endpoints: list[WebhookEndpoint], tenant: Tenant, event: str, data: dict
 ) -> list[WebhookDelivery]:
-    from tasks import webhooks as webhook_tasks
-    from tasks.queue import enqueue_on_commit
-
     now = timezone.now()
     made = []
     for endpoint in endpoints:
@@ -146,7 +144,7 @@ def _deliveries_make(
         made.append(delivery)
     WebhookDelivery.objects.bulk_create(made)
     for delivery in made:
-        enqueue_on_commit(webhook_tasks.webhook_deliver, delivery.id)
+        dispatch.deliver(delivery.id)
     return made
 
 
@@ -288,15 +286,10 @@ def _retry_queue(*, delivery: WebhookDelivery, now: datetime) -> None:
     """A retry due soon is queued with a countdown; later ones are left to the every-minute
     sweep (a countdown of hours would sit in a worker's memory, and Redis would deliver it
     again past its visibility timeout)."""
-    from tasks import webhooks as webhook_tasks
-
     wait = (delivery.next_attempt_at - now).total_seconds()
     if wait > settings.QUIRE_WEBHOOK_COUNTDOWN_MAX:
         return
-    try:
-        webhook_tasks.webhook_deliver.apply_async(args=[delivery.id], countdown=max(0.0, wait))
-    except Exception:  # the broker's errors are many; the sweep queues it when due
-        logger.warning("could not queue the retry of webhook delivery %s", delivery.id)
+    dispatch.deliver_later(delivery.id, countdown=max(0.0, wait))  # else the sweep queues it
 
 
 def _endpoint_health(

@@ -7,10 +7,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from blog.permissions import owner_required
+from lib.errors import ApplicationError
+from shared.accounts.permissions import owner_required
 from shared.billing import services as billing_services
 from shared.billing.exceptions import LimitReached
-from shared.errors import ApplicationError
 from webhooks import selectors, services
 from webhooks.models import EVENTS
 

@@ -11,8 +11,8 @@ from audience import selectors, services
 from audience.forms import AudienceSettingsForm, SubscriberImportForm
 from blog import selectors as blog_selectors
 from blog.models import Post
-from blog.permissions import member_required, owner_required
 from blog.views.reader import page_number
+from shared.accounts.permissions import member_required, owner_required
 from shared.accounts.ratelimits import rate_limited
 from shared.billing.exceptions import LimitReached
 

@@ -25,7 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from audience import services
-from shared.shapes import Items, Object, ShapeError, shape_check
+from lib.shapes import Items, Object, ShapeError, shape_check
 from tenants import selectors as tenant_selectors
 from tenants.context import tenant_context
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from shared.errors import ApplicationError
+from lib.errors import ApplicationError
 
 
 class ImportRefused(ApplicationError):
@@ -40,7 +40,8 @@ class Parsed:
     comments: int = 0
     settings: dict | None = None  # Quire's own export only
     members: list[dict[str, str]] = field(default_factory=list)  # Quire's own export only
-    subscribers: list[dict] = field(default_factory=list)  # Quire's own export only (audience/)
+    # Quire's own export only: the parts other apps restore (blog.transfer), by key.
+    sections: dict[str, list[dict]] = field(default_factory=dict)
     # Quire's own export only: its images, [{"url" (in the old blog), "name", "file" (in the
     # zip), "data" (bytes, filled by the zip reader)}]
     media: list[dict] = field(default_factory=list)

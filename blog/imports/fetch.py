@@ -23,7 +23,7 @@ import dns.exception
 import dns.resolver
 from django.conf import settings
 
-from shared.errors import ApplicationError
+from lib.errors import ApplicationError
 
 MAX_REDIRECTS = 3
 _CHUNK = 64 * 1024

@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_datetime
 from blog.imports.common import ImportItem, ImportRefused, Parsed
 from blog.imports.html_to_md import html_to_markdown, text_from_html
 from blog.rendering import markdown_render
-from shared.shapes import Items, Number, Object, ShapeError, shape_check
+from lib.shapes import Items, Number, Object, ShapeError, shape_check
 
 FORMAT = "Ghost (JSON)"
 

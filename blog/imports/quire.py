@@ -4,7 +4,8 @@ import json
 
 from blog.imports.common import ImportItem, ImportRefused, Parsed
 from blog.imports.ghost import _when
-from shared.shapes import Items, Object, ShapeError, shape_check
+from blog.transfer import transfer_sections
+from lib.shapes import Items, Object, ShapeError, shape_check
 
 FORMAT = "Quire export"
 EXPORT_FORMAT = "quire-export"
@@ -41,7 +42,10 @@ def quire_read(raw: bytes) -> Parsed:
     if parsed.settings is not None and isinstance(doc.get("blog"), dict):
         parsed.settings["language"] = doc["blog"].get("language", "")
     parsed.members = [m for m in doc.get("members") or [] if isinstance(m, dict)]
-    parsed.subscribers = [s for s in doc.get("subscribers") or [] if isinstance(s, dict)]
+    for section in transfer_sections():
+        rows = doc.get(section.key)
+        if isinstance(rows, list):
+            parsed.sections[section.key] = [row for row in rows if isinstance(row, dict)]
     for entry in doc.get("media") or []:
         if not isinstance(entry, dict):
             continue

@@ -22,14 +22,16 @@ from django.core.mail import get_connection, send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from blog import dispatch
 from blog.imports.quire import EXPORT_FORMAT, EXPORT_VERSION
 from blog.models import Post, TransferJob
 from blog.selectors import blog_settings_get, tags_with_counts
+from blog.transfer import transfer_sections
+from lib.errors import ApplicationError
 from media import selectors as media_selectors
 from media.storage import media_storage
 from shared.accounts import selectors as account_selectors
 from shared.accounts.models import User
-from shared.errors import ApplicationError
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -43,11 +45,8 @@ class ExportLinkInvalid(ApplicationError):
 
 def export_job_create(*, tenant: Tenant, by: User) -> TransferJob:
     """Queue an export of the current schema's blog (after commit)."""
-    from tasks import imports as import_tasks
-    from tasks.queue import enqueue_on_commit
-
     job = TransferJob.objects.create(kind=TransferJob.Kind.EXPORT, by_id=by.id)
-    enqueue_on_commit(import_tasks.export_run, str(job.id), schema_name=tenant.schema_name)
+    dispatch.export_run(str(job.id), schema_name=tenant.schema_name)
     return job
 
 
@@ -104,26 +103,10 @@ def export_document(*, tenant: Tenant) -> dict:
         },
         "tags": [{"name": name, "posts": count} for name, count in tags_with_counts()],
         "members": [{"email": m.user.email, "role": m.role} for m in members],
-        "subscribers": export_subscribers(),
+        **{section.key: section.export() for section in transfer_sections()},
         "posts": posts,
         "media": export_media(),
     }
-
-
-def export_subscribers() -> list[dict]:
-    """The blog's email subscribers (audience/), with their state: a bounced or unsubscribed
-    address stays so when the export is imported elsewhere."""
-    from audience.selectors import subscribers_for_export
-
-    return [
-        {
-            "email": s.email,
-            "status": s.status,
-            "created_at": _iso(s.created_at),
-            "confirmed_at": _iso(s.confirmed_at),
-        }
-        for s in subscribers_for_export().iterator(chunk_size=2000)
-    ]
 
 
 def export_media() -> list[dict]:

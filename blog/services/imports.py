@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from blog import dispatch
 from blog.cache import blog_changed
 from blog.imports import detect
 from blog.imports.common import ImportItem, ImportRefused, Parsed
@@ -43,6 +44,7 @@ from blog.services.posts import (
     _summary,
     tags_parse,
 )
+from blog.transfer import transfer_sections
 from shared.accounts.models import Membership, User
 from shared.billing import services as billing_services
 from shared.billing.services import UPGRADE_PATH
@@ -92,10 +94,7 @@ def import_job_create(*, tenant: Tenant, by: User, upload: UploadedFile) -> Tran
     )
     job.path = storages["private"].save(f"{tenant.schema_name}/imports/{job.id}", upload)
     job.save()
-    from tasks import imports as import_tasks
-    from tasks.queue import enqueue_on_commit
-
-    enqueue_on_commit(import_tasks.import_run, str(job.id), schema_name=tenant.schema_name)
+    dispatch.import_run(str(job.id), schema_name=tenant.schema_name)
     return job
 
 
@@ -170,12 +169,7 @@ def import_job_run(*, tenant: Tenant, job_id: str) -> TransferJob:
     job.save(update_fields=["status", "report", "error", "finished_at"])
     if job.status == TransferJob.Status.DONE and job.report.get("remote_images"):
         # Images are fetched into our storage by a task of their own once the job is saved.
-        from tasks import imports as import_tasks
-        from tasks.queue import enqueue_on_commit
-
-        enqueue_on_commit(
-            import_tasks.import_images_fetch, str(job.id), schema_name=tenant.schema_name
-        )
+        dispatch.import_images_fetch(str(job.id), schema_name=tenant.schema_name)
     _progress_set(str(job.id), done=1, total=1, stage=job.status)
     storage.delete(job.path)  # the upload is not kept once read
     return job
@@ -393,8 +387,9 @@ def posts_import(*, tenant: Tenant, parsed: Parsed, importer: User | None, progr
         tenant_services.publish_schedule_note(tenant_id=tenant.id, due_at=min(due))
     if parsed.settings is not None:
         _settings_apply(tenant=tenant, values=parsed.settings, report=report)
-    if parsed.subscribers:
-        _subscribers_restore(tenant=tenant, rows=parsed.subscribers, report=report)
+    for section in transfer_sections():  # other apps' parts (subscribers)
+        if parsed.sections.get(section.key):
+            section.restore(tenant=tenant, rows=parsed.sections[section.key], report=report)
     if parsed.members:
         report.setdefault("notes", [])[:0] = [
             f"{len(parsed.members)} member(s) are listed in the export; invite "
@@ -468,23 +463,7 @@ def _entry(post: Post, item: ImportItem) -> dict:
 
 def _queue_search_refresh(*, tenant: Tenant) -> None:
     """One task fills every vector the import left empty (in this blog's schema only)."""
-    from tasks import search as search_tasks
-    from tasks.queue import enqueue_on_commit
-
-    enqueue_on_commit(search_tasks.search_sweep_batch, [tenant.schema_name])
-
-
-def _subscribers_restore(*, tenant: Tenant, rows: list[dict], report: dict) -> None:
-    """A Quire export's email subscribers, with their state (audience/), within the plan."""
-    from audience import services as audience_services
-    from shared.billing.exceptions import LimitReached
-
-    try:
-        audience_services.subscribers_limit_check(tenant_id=tenant.id, adding=len(rows))
-    except LimitReached as exc:
-        report.setdefault("notes", []).append(f"subscribers not imported: {exc}")
-        return
-    report["subscribers"] = audience_services.subscribers_restore(rows=rows)
+    dispatch.search_fill(schema_name=tenant.schema_name)
 
 
 def _settings_apply(*, tenant: Tenant, values: dict, report: dict) -> None:

@@ -8,17 +8,18 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
+from blog import dispatch
 from blog.cache import blog_changed
 from blog.models import Post
 from blog.rendering import markdown_render, prose_text
 from blog.search import search_config
+from blog.signals import post_event
+from lib.errors import ApplicationError, Conflict
 from shared.accounts import services as account_services
 from shared.accounts.models import User
 from shared.billing import services as billing_services
-from shared.errors import ApplicationError, Conflict
 from tenants import services as tenant_services
 from tenants.models import Tenant
-from webhooks import services as webhook_services
 
 MAX_TITLE_LENGTH = 200
 MAX_META_DESCRIPTION = 300
@@ -123,11 +124,7 @@ def _slug_chosen(raw: str, *, exclude_id: int | None) -> str:
 
 
 def _queue_search_refresh(post_id: int, *, tenant: Tenant) -> None:
-    from tasks import search as search_tasks
-    from tasks.queue import enqueue_on_commit
-
-    config = search_config(tenant=tenant)
-    enqueue_on_commit(search_tasks.post_search_vector_refresh, post_id, config)
+    dispatch.search_refresh(post_id, config=search_config(tenant=tenant))
 
 
 def _summary(*, excerpt: str, body_html: str) -> str:
@@ -199,7 +196,7 @@ def _apply_action(
     post: Post, *, tenant_id: int, action: Action, publish_at: datetime | None, now: datetime
 ) -> None:
     if action in ("publish", "schedule"):
-        try:  # an unconfirmed owner can write but not publish (issue 10)
+        try:  # an unconfirmed owner can write but not publish
             if post.status not in _LIVE:
                 account_services.publishing_allowed_check(tenant_id=tenant_id)
         except account_services.EmailUnverified as exc:
@@ -275,7 +272,7 @@ def post_create(
         _queue_search_refresh(post.id, tenant=tenant)
         blog_changed(post_ids=[post.id])
         if post.is_published:
-            webhook_services.post_event_emit(tenant_id=tenant.id, event="post.published", post=post)
+            post_event.send(sender=Post, tenant_id=tenant.id, event="post.published", post=post)
     return post
 
 
@@ -351,13 +348,13 @@ def post_update(
         blog_changed(post_ids=[post.id])
         event = _post_event(was_published=was_published, is_published=post.is_published)
         if event:
-            webhook_services.post_event_emit(tenant_id=tenant.id, event=event, post=post)
+            post_event.send(sender=Post, tenant_id=tenant.id, event=event, post=post)
     return post
 
 
 def post_delete(*, tenant: Tenant, post: Post) -> None:
     with transaction.atomic():
-        webhook_services.post_event_emit(tenant_id=tenant.id, event="post.deleted", post=post)
+        post_event.send(sender=Post, tenant_id=tenant.id, event="post.deleted", post=post)
         post_id = post.id
         post.delete()
         blog_changed(post_ids=[post_id])
@@ -379,5 +376,5 @@ def post_publish_due(*, tenant_id: int, now: datetime) -> int:
             blog_changed()
         for post in due:
             post.status = Post.Status.PUBLISHED
-            webhook_services.post_event_emit(tenant_id=tenant_id, event="post.published", post=post)
+            post_event.send(sender=Post, tenant_id=tenant_id, event="post.published", post=post)
     return done

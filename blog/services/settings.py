@@ -4,10 +4,11 @@ import re
 
 from django.db import transaction
 
+from blog import dispatch
 from blog.cache import blog_changed
 from blog.models import BlogSettings
 from blog.services.posts import text_clean
-from shared.errors import ApplicationError, Conflict
+from lib.errors import ApplicationError, Conflict
 from tenants.models import Tenant
 from tenants.routing import tenant_routing_invalidate
 
@@ -81,10 +82,7 @@ def blog_language_set(*, tenant: Tenant, language: str) -> None:
 
 def _queue_search_rebuild(schema_name: str) -> None:
     """Vectors are built with the language's stemming: rebuild them all, in the blog's schema."""
-    from tasks import search as search_tasks
-    from tasks.queue import enqueue_on_commit
-
-    enqueue_on_commit(search_tasks.search_rebuild_tenant, schema_name=schema_name)
+    dispatch.search_rebuild(schema_name=schema_name)
 
 
 def blog_settings_update(

@@ -10,14 +10,15 @@ from django.utils import dateformat
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from audience import selectors as audience_selectors
-from audience import services as audience_services
 from blog import selectors, services
 from blog.allowance import LIVE, PlanAllowances, plan_allowances_get
 from blog.contrast import THEME_BACKGROUNDS, accent_problems
+from blog.editor import editor_boxes_check, editor_boxes_context, editor_boxes_saved
 from blog.forms import PostForm, PreviewForm, SettingsForm, TagMergeForm
 from blog.models import Post
-from blog.permissions import (
+from blog.rendering import markdown_render
+from lib.errors import ApplicationError
+from shared.accounts.permissions import (
     Role,
     can_edit_post,
     can_manage_tags,
@@ -25,9 +26,7 @@ from blog.permissions import (
     member_required,
     owner_required,
 )
-from blog.rendering import markdown_render
 from shared.billing.exceptions import LimitReached
-from shared.errors import ApplicationError
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -113,29 +112,12 @@ def _publish_note(request: HttpRequest, *, post: Post | None, kind: str) -> dict
     return {"plan": plan, "can_upgrade": request.role == Role.OWNER}
 
 
-def _email_box(request: HttpRequest, *, post: Post | None, kind: str) -> dict:
-    """The editor's "Email this post to subscribers" box (audience/): ticked as the writer
-    last left it on this blog, or the post's newsletter once there is one."""
-    if kind != Post.Kind.POST:
-        return {}
-    newsletter = audience_selectors.newsletter_for_post(post_id=post.id) if post else None
-    if request.method == "POST":
-        checked = "email_subscribers" in request.POST
-    else:
-        checked = newsletter is not None or selectors.blog_settings_get().email_posts
-    return {"email_box": True, "email_checked": checked, "newsletter": newsletter}
-
-
-def _email_wanted(request: HttpRequest, *, kind: str, action: str) -> bool:
-    return kind == Post.Kind.POST and action != "unpublish" and "email_subscribers" in request.POST
-
-
 def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpResponse:
     """Shared by new and edit: preview, or save through the service, or show the errors."""
     if request.method != "POST":
         form = PostForm.for_post(post) if post else PostForm()
         context = {"form": form, "post": post, "kind": kind}
-        context |= _email_box(request, post=post, kind=kind)
+        context |= editor_boxes_context(request, post=post, kind=kind)
         return render(
             request,
             "blog/dashboard/edit.html",
@@ -151,10 +133,9 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
         else:
             fields = _post_fields(form)
             before = post.status if post is not None else None
-            wanted = _email_wanted(request, kind=kind, action=fields["action"])
+            action = fields["action"]
             try:
-                if wanted:  # before saving: a plan that can't send it refuses the whole save
-                    audience_services.newsletter_wanted_check(tenant=request.tenant, post=post)
+                editor_boxes_check(request, post=post, kind=kind, action=action)
                 if post is None:
                     fields.pop("base_version")
                     saved = services.post_create_recorded(
@@ -164,10 +145,7 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
                     saved = services.post_update_recorded(
                         tenant=request.tenant, post=post, by=request.user, **fields
                     )
-                if "email_box" in request.POST:
-                    audience_services.newsletter_for_post(
-                        tenant=request.tenant, post=saved, by_id=request.user.id, wanted=wanted
-                    )
+                editor_boxes_saved(request, post=saved, kind=kind, action=action)
                 _saved_message(request, saved, action=fields["action"], before=before)
                 return redirect("dashboard")
             except services.PostConflict as exc:
@@ -187,7 +165,7 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
         **conflict,
     }
     context |= _publish_note(request, post=post, kind=kind)
-    context |= _email_box(request, post=post, kind=kind)
+    context |= editor_boxes_context(request, post=post, kind=kind)
     return render(request, "blog/dashboard/edit.html", context, status=status)
 
 

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from blog.permissions import owner_required
+from shared.accounts.permissions import owner_required
 from shared.billing.exceptions import LimitReached
 from shared.billing.services import limits_check_feature
 from tenants import domains

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from blog import history, services
 from blog.models import Post, PostRevision
-from blog.permissions import can_edit_post, member_required
+from shared.accounts.permissions import can_edit_post, member_required
 from shared.billing.exceptions import LimitReached
 
 

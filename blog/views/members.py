@@ -6,10 +6,10 @@ from django.shortcuts import redirect, render
 
 from blog.allowance import plan_allowances_get
 from blog.forms import InviteForm
-from blog.permissions import owner_required
 from shared.accounts import selectors as account_selectors
 from shared.accounts import services as account_services
 from shared.accounts.models import Membership
+from shared.accounts.permissions import owner_required
 from shared.accounts.ratelimits import rate_limited
 from shared.billing.exceptions import LimitReached
 from tenants.selectors import tenant_url

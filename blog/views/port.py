@@ -9,10 +9,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from blog.models import TransferJob
-from blog.permissions import Role, member_required, owner_required
 from blog.services import exports as export_services
 from blog.services import imports as import_services
 from blog.services.imports import ImportRefused
+from shared.accounts.permissions import Role, member_required, owner_required
 
 # The multipart form around the file: a little room above the file cap itself.
 _FORM_OVERHEAD = 64 * 1024

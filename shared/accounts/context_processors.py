@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from tenants.selectors import platform_url
+from lib.urls import platform_url
 
 
 def accounts(request: HttpRequest) -> dict:

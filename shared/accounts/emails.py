@@ -7,6 +7,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from lib.urls import blog_url, platform_url
+
 PLATFORM_NAME = "Quire"
 
 
@@ -14,7 +16,6 @@ def context_for(*, request: HttpRequest | None, email: str, context: dict) -> di
     """What every mail template may use: `sender_name` (the blog's name on a blog's host,
     else the platform's), `sender_url`, and at signup `blog_name`/`blog_url` of the new blog."""
     from shared.accounts import selectors
-    from tenants.selectors import platform_url, tenant_url
 
     tenant = getattr(request, "tenant", None) if request is not None else None
     extra = {
@@ -22,7 +23,7 @@ def context_for(*, request: HttpRequest | None, email: str, context: dict) -> di
         "platform_url": platform_url(request=request, path="/"),
         "sender_name": tenant.name if tenant is not None else PLATFORM_NAME,
         "sender_url": (
-            tenant_url(tenant=tenant, request=request, path="/")
+            blog_url(subdomain=tenant.subdomain, request=request, path="/")
             if tenant is not None
             else platform_url(request=request, path="/")
         ),
@@ -32,7 +33,7 @@ def context_for(*, request: HttpRequest | None, email: str, context: dict) -> di
         blog = selectors.user_first_owned_tenant(user=user)
         if blog is not None:
             extra["blog_name"] = blog.name
-            extra["blog_url"] = tenant_url(tenant=blog, request=request, path="/")
+            extra["blog_url"] = blog_url(subdomain=blog.subdomain, request=request, path="/")
     return {**extra, **context}
 
 

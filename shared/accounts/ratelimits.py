@@ -6,7 +6,7 @@ confirmation...). Quire's actions use the same engine and the same setting,
 `blog_create` (My blogs -> New blog), `search` (a blog's /search/), `invitation_send`.
 
 The client is `request.META["REMOTE_ADDR"]` only: behind the trusted proxy, the proxy
-middleware (config, issue 8) has already put the real client there; a forwarding header
+middleware (config) has already put the real client there; a forwarding header
 from anyone else is never read here.
 
 A limited request gets `429.html` with a `Retry-After` header and the time to wait.

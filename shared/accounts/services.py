@@ -9,11 +9,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from lib.errors import ApplicationError
 from shared.accounts import signals
 from shared.accounts.models import HandoffToken, Invitation, Membership, User
 from shared.billing import services as billing_services
 from shared.billing.exceptions import LimitReached
-from shared.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +95,11 @@ def _member_signal(signal, membership: Membership, *, user: User) -> None:
         email=user.email,
         role=membership.role,
     )
+
+
+def member_left(*, membership: Membership, user: User) -> None:
+    """Announce that `user` leaves the blog of `membership` (their account is being deleted)."""
+    _member_signal(signals.member_removed, membership, user=user)
 
 
 def user_sessions_end(*, user: User) -> None:
@@ -308,10 +313,6 @@ def membership_remove(*, membership_id: int, tenant_id: int) -> None:
 # --- account deletion ----------------------------------------------------------------------
 
 
-class AccountDeletionRefused(ValueError):
-    pass
-
-
 def user_delete_plan(*, user: User) -> dict[str, list]:
     """What deleting the account does to each of the person's blogs:
 
@@ -335,26 +336,3 @@ def user_delete_plan(*, user: User) -> dict[str, list]:
         else:
             plan["blocking"].append(membership.tenant)
     return plan
-
-
-def user_delete(*, user: User) -> None:
-    """Delete the account as `user_delete_plan` says, or raise AccountDeletionRefused."""
-    from tenants import lifecycle
-
-    with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        plan = user_delete_plan(user=user)
-        if plan["blocking"]:
-            names = ", ".join(t.name for t in plan["blocking"])
-            raise AccountDeletionRefused(
-                f"You are the only owner of {names}, which other people write for: make one "
-                "of them owner (Members) first, or remove them."
-            )
-        for tenant in plan["deleted"]:
-            lifecycle.tenant_soft_delete(
-                tenant=tenant, actor=user, reason="Its only member deleted their Quire account."
-            )
-        for membership in Membership.objects.filter(user=user, tenant__in=plan["left"]):
-            _member_signal(signals.member_removed, membership, user=user)
-        user_sessions_end(user=user)
-        user.delete()

@@ -1,4 +1,4 @@
-"""Each member's time zone (issue 14): taken from the browser the first time, used for the
+"""Each member's time zone: taken from the browser the first time, used for the
 dashboard's times and for reading scheduling input."""
 
 import zoneinfo

@@ -1,14 +1,13 @@
-from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from lib.urls import blog_url, platform_url
 from shared.accounts import selectors, services
-from tenants.selectors import platform_url, tenant_url
 
 
 def handoff(request: HttpRequest) -> HttpResponse:
@@ -44,8 +43,10 @@ def blog_open(request: HttpRequest, subdomain: str) -> HttpResponse:
         raise Http404("not a member of this blog")
     token = services.handoff_issue(user=request.user, tenant_id=membership.tenant_id)
     return redirect(
-        tenant_url(
-            tenant=membership.tenant, request=request, path=f"/accounts/handoff/?token={token}"
+        blog_url(
+            subdomain=membership.tenant.subdomain,
+            request=request,
+            path=f"/accounts/handoff/?token={token}",
         )
     )
 
@@ -78,29 +79,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("/dashboard/")
     return render(request, "accounts/invitation.html", context)
-
-
-@login_required
-@reauthentication_required
-def account_delete(request: HttpRequest) -> HttpResponse:
-    """Root domain: delete my account, saying first what happens to each of my blogs."""
-    error = None
-    if request.method == "POST" and request.POST.get("confirm") == "delete":
-        try:
-            services.user_delete(user=request.user)
-        except services.AccountDeletionRefused as exc:
-            error = str(exc)
-        else:
-            logout(request)
-            messages.success(request, "Your account was deleted.")
-            return redirect("/")
-    plan = services.user_delete_plan(user=request.user)
-    return render(
-        request,
-        "accounts/account_delete.html",
-        {"plan": plan, "error": error},
-        status=409 if error else 200,
-    )
 
 
 @login_required

@@ -1,7 +1,7 @@
-"""Errors of the billing app (all `shared.errors.ApplicationError`). Free of model imports,
+"""Errors of the billing app (all `lib.errors.ApplicationError`). Free of model imports,
 so any layer can import them."""
 
-from shared.errors import ApplicationError, Unavailable
+from lib.errors import ApplicationError, Unavailable
 
 
 class LimitReached(ApplicationError):

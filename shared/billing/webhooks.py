@@ -16,11 +16,11 @@ import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from lib.errors import ApplicationError
+from lib.shapes import Items, Mapping, Number, Object, ShapeError, Text, shape_check
 from shared.billing import plans as plan_data
 from shared.billing import services
 from shared.billing.models import Subscription, WebhookEvent
-from shared.errors import ApplicationError
-from shared.shapes import Items, Mapping, Number, Object, ShapeError, Text, shape_check
 
 logger = logging.getLogger(__name__)
 

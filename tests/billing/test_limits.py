@@ -1,10 +1,10 @@
 import pytest
 
+from lib.errors import ApplicationError
 from shared.billing import LimitReached
 from shared.billing import services as billing
 from shared.billing.models import Plan, Subscription
 from shared.console.models import AuditLog
-from shared.errors import ApplicationError
 
 
 def on_plan(tenant, code, staff):

@@ -1,4 +1,4 @@
-"""Issue 14's dashboard rough edges: confirmation messages, the live preview endpoint, the
+"""The dashboard's rough edges: confirmation messages, the live preview endpoint, the
 plan shown before its limits are met, settings title prefill and the accent contrast check."""
 
 from datetime import timedelta

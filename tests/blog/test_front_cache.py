@@ -1,4 +1,4 @@
-"""Headers for a shared front cache, conditional GET, surrogate keys and purges (issue 13)."""
+"""Headers for a shared front cache, conditional GET, surrogate keys and purges."""
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

@@ -165,7 +165,7 @@ def _queued(callback) -> tuple:
     """(task name, args) of an `enqueue_on_commit` callback (its closure holds both)."""
     names, cells = callback.__code__.co_freevars, callback.__closure__ or ()
     cells = {n: c.cell_contents for n, c in zip(names, cells, strict=True)}
-    return (getattr(cells.get("task"), "name", None), cells.get("args"))
+    return (cells.get("task_name"), cells.get("args"))
 
 
 def test_the_import_queues_the_fetch_after_commit(

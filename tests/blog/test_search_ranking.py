@@ -1,4 +1,4 @@
-"""Search relevance at any size (issue 15): title matches first, then newest first, whatever
+"""Search relevance at any size: title matches first, then newest first, whatever
 plan PostgreSQL picks; the last word as a prefix; every language; suggestions."""
 
 import importlib

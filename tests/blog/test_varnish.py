@@ -1,4 +1,4 @@
-"""Real Varnish (varnish/quire.vcl, vmod xkey) in front of the live test server (issue 13)."""
+"""Real Varnish (varnish/quire.vcl, vmod xkey) in front of the live test server."""
 
 import contextlib
 import os

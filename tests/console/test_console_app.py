@@ -12,11 +12,11 @@ from django.db.utils import InternalError
 from django.test import RequestFactory
 from django.utils.html import escape
 
+from lib.errors import ApplicationError, ApplicationErrorMiddleware
 from shared.accounts import services as account_services
 from shared.billing.exceptions import LimitReached
 from shared.console.models import AuditLog
 from shared.console.services import audit_log_record
-from shared.errors import ApplicationError, ApplicationErrorMiddleware
 from tenants.lifecycle import CannotUndelete
 from tenants.services import SubdomainTaken
 from tests.conftest import plan_set

@@ -1,4 +1,4 @@
-"""Browser journeys of issue 10: sign up and confirm by mail (a real SMTP server), publish;
+"""Browser journeys of accounts: sign up and confirm by mail (a real SMTP server), publish;
 log in once and open two blogs; log out on one blog and be logged out everywhere; create a
 second blog while logged in."""
 

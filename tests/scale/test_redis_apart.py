@@ -1,4 +1,4 @@
-"""Cache and broker on two Redis instances (issue 13, "Past one machine"): REDIS_URL is the
+"""Cache and broker on two Redis instances: REDIS_URL is the
 page/routing cache (evictable), CELERY_BROKER_URL the broker (must keep its messages). Each
 instance holds only its own keys, and emptying the cache loses no queued task."""
 

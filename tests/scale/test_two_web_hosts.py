@@ -1,7 +1,7 @@
 """Two web hosts (gunicorn, config/gunicorn.py) on one database and one Redis behind one
 Varnish with both as backends (scripts/varnish_vcl.py): either host serves any blog, a publish
 through one purges the shared front cache for every reader, and a host that goes down is
-skipped (issue 13, "Past one machine")."""
+skipped."""
 
 import re
 import subprocess

@@ -12,7 +12,7 @@ from django.db import connection, connections, transaction
 from shared.accounts import services as account_services
 from shared.accounts.models import HandoffToken, Membership, User
 from shared.billing.models import Subscription
-from shared.signup import services as signup_services
+from signup import services as signup_services
 from tenants.models import Domain, Tenant
 from tenants.services import SubdomainTaken
 from tests.conftest import host_client

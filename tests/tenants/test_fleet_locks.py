@@ -1,5 +1,5 @@
 """migrate_fleet never queues behind a long transaction: each schema runs under lock_timeout
-and statement_timeout, and a schema whose table is locked is retried later (issue 13)."""
+and statement_timeout, and a schema whose table is locked is retried later."""
 
 import shutil
 import threading

@@ -6,7 +6,7 @@ from django.db import IntegrityError, connection, connections, transaction
 
 from shared.accounts import services as account_services
 from shared.accounts.models import User
-from shared.signup import services as signup_services
+from signup import services as signup_services
 from tenants import fleet, pool, services
 from tenants.models import SpareSchema, Tenant
 from tests.factories import PASSWORD, UserFactory

@@ -1,4 +1,4 @@
-"""Connections that have visited many schemas are recycled at a safe point (issue 13)."""
+"""Connections that have visited many schemas are recycled at a safe point."""
 
 from celery.signals import task_postrun
 from django.db import connection

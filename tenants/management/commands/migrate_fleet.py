@@ -5,7 +5,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import get_public_schema_name
 
-from tenants import fleet, schemas
+from lib.queue import enqueue
+from tenants import dispatch, fleet, schemas
 from tenants.models import SchemaMigration
 from tenants.progress import ProgressBar
 
@@ -77,8 +78,6 @@ class Command(BaseCommand):
     def _round(
         self, need: list[str], run_id: str, *, size: int, inline: bool, stall_timeout: float
     ) -> None:
-        from tasks import migrations as migration_tasks
-
         bar = ProgressBar(len(need), label="migrating")
         if inline:
             done = 0
@@ -88,7 +87,11 @@ class Command(BaseCommand):
                 bar.update(done)
         else:
             for batch in fleet.schema_batches(need, size):
-                migration_tasks.fleet_migrate_batch.apply_async(args=(batch, run_id))
+                if not enqueue(dispatch.MIGRATE_BATCH, batch, run_id, schema_name="public"):
+                    raise CommandError(
+                        "Could not queue the migrations: is the broker (Redis) up? "
+                        "Run again to resume, or use --inline."
+                    )
             self._wait(run_id, need, bar, stall_timeout)
         bar.close()
 

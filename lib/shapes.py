@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.errors import ApplicationError
+from lib.errors import ApplicationError
 
 
 class ShapeError(ApplicationError):

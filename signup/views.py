@@ -1,17 +1,21 @@
 from allauth.account import app_settings as allauth_settings
 from allauth.account import views as allauth_views
+from allauth.account.decorators import reauthentication_required
 from allauth.account.internal.flows.login import perform_login
 from allauth.account.internal.flows.signup import complete_signup
 from allauth.account.models import Login
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from shared.accounts import services as account_services
 from shared.accounts.ratelimits import rate_limited
 from shared.billing.exceptions import LimitReached
-from shared.signup import services
-from shared.signup.forms import NewBlogForm
+from signup import accounts, services
+from signup.forms import NewBlogForm
 from tenants.services import SubdomainTaken
 
 _MANDATORY = allauth_settings.EmailVerificationMethod.MANDATORY
@@ -70,3 +74,26 @@ def blog_new(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("blog_open", subdomain=tenant.subdomain)
     return render(request, "signup/blog_new.html", {"form": form})
+
+
+@login_required
+@reauthentication_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Root domain: delete my account, saying first what happens to each of my blogs."""
+    error = None
+    if request.method == "POST" and request.POST.get("confirm") == "delete":
+        try:
+            accounts.user_delete(user=request.user)
+        except accounts.AccountDeletionRefused as exc:
+            error = str(exc)
+        else:
+            logout(request)
+            messages.success(request, "Your account was deleted.")
+            return redirect("/")
+    plan = account_services.user_delete_plan(user=request.user)
+    return render(
+        request,
+        "accounts/account_delete.html",
+        {"plan": plan, "error": error},
+        status=409 if error else 200,
+    )

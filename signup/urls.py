@@ -1,5 +1,5 @@
 from django.urls import path
 
-from shared.signup import views
+from signup import views
 
 urlpatterns = [path("", views.signup_moved, name="signup")]

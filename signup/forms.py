@@ -39,7 +39,7 @@ class NewBlogForm(BlogFieldsMixin):
 class SignupForm(BlogFieldsMixin, AllauthSignupForm):
     """allauth's signup form (`ACCOUNT_FORMS["signup"]`) plus the first blog's name and
     subdomain. allauth makes the account (its rate limit, signals and verification mail);
-    `signup()` then makes the blog in the same transaction (shared.signup.views.SignupView).
+    `signup()` then makes the blog in the same transaction (signup.views.SignupView).
 
     An address that already has an account is never reported here: the form is valid, no
     account is made, and allauth mails that address instead (same answer either way)."""
@@ -56,7 +56,7 @@ class SignupForm(BlogFieldsMixin, AllauthSignupForm):
         return value
 
     def signup(self, request: HttpRequest, user: User) -> None:
-        from shared.signup import services
+        from signup import services
 
         data = self.cleaned_data
         self.tenant = services.signup_blog_create(

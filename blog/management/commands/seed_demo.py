@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from blog import services as blog_services
+from blog.models import Post
 from shared.accounts import services as account_services
 from shared.accounts.models import User
 from tenants import selectors, services
@@ -61,8 +62,6 @@ class Command(BaseCommand):
                     subdomain="demo", name="Quire demo", owner=staff, allow_reserved=True
                 )
         with tenant_context(demo):
-            from blog.models import Post
-
             if not Post.objects.exists():
                 for title, body, tags in DEMO_POSTS:
                     blog_services.post_create(

@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from analytics import selectors as analytics_selectors
 from analytics.charts import daily_chart_svg
 from blog.cache import blog_changed
+from lib.errors import ApplicationError, error_message
 from shared.accounts.models import Membership
 from shared.billing import plans as plan_data
 from shared.billing import selectors as billing_selectors
@@ -31,7 +32,6 @@ from shared.billing.models import Subscription
 from shared.console import charts
 from shared.console import selectors as console_selectors
 from shared.console.services import audit_log_record
-from shared.errors import ApplicationError, error_message
 from tenants import fleet, lifecycle
 from tenants import selectors as tenant_selectors
 from tenants.models import Domain, Tenant
@@ -454,5 +454,5 @@ class TenantAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/tenants/console.html", context)
 
 
-# Fleet migration status and the spare pool (tenants/admin_fleet.py).
-from tenants import admin_fleet  # noqa: E402,F401
+# Custom domains, fleet migration status and the spare pool have modules of their own.
+from staff import admin_domains, admin_fleet  # noqa: E402,F401

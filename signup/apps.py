@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class SignupConfig(AppConfig):
-    name = "shared.signup"
+    name = "signup"
     label = "signup"

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from blog import dispatch
 from blog import search as blog_search
+from lib.queue import enqueue
 from tenants.context import tenant_context
 from tenants.models import Tenant
 from tenants.progress import ProgressBar
@@ -18,8 +20,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, tenant: str | None, queue: bool, **options) -> None:
-        from tasks import search as search_tasks
-
         tenants = Tenant.objects.exclude(status=Tenant.Status.DELETED).order_by("id")
         if tenant:
             tenants = tenants.filter(subdomain=tenant.strip().lower())
@@ -27,12 +27,16 @@ class Command(BaseCommand):
                 raise CommandError(f"No blog with the subdomain {tenant!r}.")
         if queue:
             if tenant:
-                with tenant_context(tenants[0]):
-                    search_tasks.search_rebuild_tenant.delay()
-                self.stdout.write(f"queued a rebuild of {tenants[0].subdomain}")
+                name, schema, what = (
+                    dispatch.SEARCH_REBUILD_TENANT,
+                    tenants[0].schema_name,
+                    tenants[0].subdomain,
+                )
             else:
-                sent = search_tasks.search_rebuild_dispatch.delay()
-                self.stdout.write(f"queued a fleet-wide rebuild ({sent.id})")
+                name, schema, what = dispatch.SEARCH_REBUILD_DISPATCH, "public", "every blog"
+            if not enqueue(name, schema_name=schema):
+                raise CommandError("Could not queue the rebuild: is the broker (Redis) up?")
+            self.stdout.write(f"queued a rebuild of {what}")
             return
         if tenant:
             blog = tenants[0]

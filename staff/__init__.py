@@ -1,0 +1,1 @@
+"""The platform console for staff: Django admin over blogs, plans, domains and the fleet."""
