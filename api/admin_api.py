@@ -18,8 +18,6 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from django.conf import settings
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
@@ -33,6 +31,7 @@ from blog.selectors import tags_with_counts
 from blog.services.posts import post_delete
 from blog.services.revisions import post_create_recorded, post_update_recorded
 from blog.services.tags import tag_rename
+from lib.uploads import upload_size_cap, upload_too_large
 from media import services as media_services
 from media.models import MediaFile
 from shared.accounts.models import User
@@ -395,20 +394,6 @@ class ImageOut(Schema):
     markdown: str
 
 
-class _SizeCap(FileUploadHandler):
-    """Stops keeping a file at MEDIA_MAX_UPLOAD_BYTES (as the dashboard's upload does): an
-    oversized upload is neither held in memory nor spooled to disk."""
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        if start + len(raw_data) > settings.MEDIA_MAX_UPLOAD_BYTES:
-            self.request.media_upload_too_large = True
-            raise StopUpload(connection_reset=False)
-        return raw_data
-
-    def file_complete(self, file_size: int) -> None:
-        return None
-
-
 _IMAGE_BODY = {
     "requestBody": {
         "required": True,
@@ -456,7 +441,7 @@ def image_out(request: HttpRequest, media: MediaFile) -> dict:
 def image_upload(request: HttpRequest):
     """Upload an image (multipart/form-data, field `file`) to the blog's media library, with
     the dashboard's checks and limits; the same bytes twice give the same image."""
-    request.upload_handlers.insert(0, _SizeCap(request))
+    upload_size_cap(request)
     try:
         upload = request.FILES.get("file")
     except MultiPartParserError as exc:  # a body Django cannot parse is the client's mistake
@@ -467,7 +452,7 @@ def image_upload(request: HttpRequest):
             "form-data field `file`.",
             field="file",
         ) from exc
-    if getattr(request, "media_upload_too_large", False):
+    if upload_too_large(request):
         media_services.size_check(size=None)
     if upload is None:
         raise ApiError(

@@ -23,7 +23,7 @@ LAST_USED_PRECISION = timedelta(minutes=1)  # at most one write per token per mi
 MAX_TOKEN_NAME = 100
 
 
-class TokenInvalid(ApplicationError):
+class ApiTokenInvalid(ApplicationError):
     pass
 
 
@@ -39,13 +39,13 @@ def token_create(
     billing_services.limits_check_feature(tenant_id=tenant_id, feature="api_access")
     name = " ".join(name.split())
     if not name:
-        raise TokenInvalid("Give the token a name (what will use it).", extra={"field": "name"})
+        raise ApiTokenInvalid("Give the token a name (what will use it).", extra={"field": "name"})
     if len(name) > MAX_TOKEN_NAME:
-        raise TokenInvalid(
+        raise ApiTokenInvalid(
             f"The name is too long ({MAX_TOKEN_NAME} characters at most).", extra={"field": "name"}
         )
     if expires_at is not None and expires_at <= timezone.now():
-        raise TokenInvalid("The expiry date is in the past.", extra={"field": "expires_at"})
+        raise ApiTokenInvalid("The expiry date is in the past.", extra={"field": "expires_at"})
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user_id=user.id,

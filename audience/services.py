@@ -171,7 +171,7 @@ def subscriber_confirm(*, tenant: Tenant, token: str) -> Subscriber:
         subscriber_id, email = tokens.confirm_token_read(
             schema_name=tenant.schema_name, token=token
         )
-    except tokens.TokenInvalid:
+    except tokens.LinkInvalid:
         raise LinkInvalid(
             "This confirmation link is not valid or has expired: subscribe again from the "
             "blog and use the link in the newest email."
@@ -195,7 +195,7 @@ def subscriber_unsubscribe(*, tenant: Tenant, token: str) -> Subscriber | None:
     complained addresses keep that (stronger) state."""
     try:
         subscriber_id = tokens.unsubscribe_token_read(schema_name=tenant.schema_name, token=token)
-    except tokens.TokenInvalid:
+    except tokens.LinkInvalid:
         raise LinkInvalid(
             "This unsubscribe link is not valid for this blog. Use the link in the newest email "
             "from it, or write to the blog's owner."

@@ -4,9 +4,11 @@ blog is refused by every other (django.core.signing: HMAC with SECRET_KEY)."""
 from django.conf import settings
 from django.core import signing
 
+from lib.errors import ApplicationError
 
-class TokenInvalid(Exception):
-    pass
+
+class LinkInvalid(ApplicationError):
+    """A subscriber link that is not ours, or too old."""
 
 
 def _salt(purpose: str, schema_name: str) -> str:
@@ -25,7 +27,7 @@ def confirm_token_read(*, schema_name: str, token: str) -> tuple[int, str]:
             token, salt=_salt("confirm", schema_name), max_age=max_age
         )
     except (signing.BadSignature, ValueError, TypeError) as exc:
-        raise TokenInvalid from exc
+        raise LinkInvalid("This link is invalid or has expired.") from exc
     return int(subscriber_id), str(email)
 
 
@@ -38,4 +40,4 @@ def unsubscribe_token_read(*, schema_name: str, token: str) -> int:
     try:
         return int(signing.loads(token, salt=_salt("unsubscribe", schema_name)))
     except (signing.BadSignature, ValueError, TypeError) as exc:
-        raise TokenInvalid from exc
+        raise LinkInvalid("This link is invalid or has expired.") from exc

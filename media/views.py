@@ -7,9 +7,7 @@ headers (keys never change content: a new upload gets a new random key), so a sh
 or CDN in front serves them after the first request.
 """
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
@@ -17,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from lib.errors import ApplicationError
+from lib.uploads import upload_size_cap, upload_too_large
 from media import selectors, services
 from media.forms import UploadForm
 from media.models import MediaFile
@@ -53,24 +52,10 @@ def _alt(name: str) -> str:
     return "".join(ch for ch in stem if ch not in "[]\\`*_<>").strip() or "image"
 
 
-class _SizeCap(FileUploadHandler):
-    """Stops reading a file at MEDIA_MAX_UPLOAD_BYTES, so an oversized upload is neither kept
-    in memory nor spooled to disk; the rest of the body is read and dropped."""
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        if start + len(raw_data) > settings.MEDIA_MAX_UPLOAD_BYTES:
-            self.request.media_upload_too_large = True
-            raise StopUpload(connection_reset=False)
-        return raw_data
-
-    def file_complete(self, file_size: int) -> None:
-        return None
-
-
 @csrf_exempt  # checked by csrf_protect below, once the size cap is in place
 @require_POST
 def upload(request: HttpRequest) -> HttpResponse:
-    request.upload_handlers.insert(0, _SizeCap(request))
+    upload_size_cap(request)
     return _upload(request)
 
 
@@ -81,7 +66,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
     (Accept: application/json); else back to the library."""
     form = UploadForm(request.POST, request.FILES)
     try:
-        if getattr(request, "media_upload_too_large", False):
+        if upload_too_large(request):
             services.size_check(size=None)
         if not form.is_valid():
             raise services.MediaInvalid(" ".join(e for errs in form.errors.values() for e in errs))

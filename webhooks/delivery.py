@@ -3,8 +3,8 @@ network (SSRF), and signing it.
 
 - http or https only, no user name or password in the URL;
 - the host is resolved at delivery time and *every* address it resolves to must be public
-  (`blog.imports.fetch.address_allowed`: not private, loopback, link-local, multicast,
-  reserved, unspecified, CGNAT or IPv4-mapped private); the connection is made to that
+  (`lib.http.address_allowed`: not private, loopback, link-local, multicast, reserved,
+  unspecified, CGNAT or IPv4-mapped private); the connection is made to that
   checked address (TLS still verifies the host name), so a DNS answer that changes between
   the check and the connection (rebinding) cannot reach a private address. Loopback is
   allowed only with `QUIRE_WEBHOOK_ALLOW_LOOPBACK`, which only the test settings set;
@@ -22,25 +22,31 @@ import http.client
 import ipaddress
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from blog.imports.fetch import (
+from lib.errors import ApplicationError
+from lib.http import (
+    BadAddress,
     NotPublic,
-    PinnedHTTP,
-    PinnedHTTPS,
     Unresolvable,
     address_allowed,
+    pinned_connection,
     resolve_public,
+    url_parts,
 )
 
 RESPONSE_CAP = 64 * 1024
 RESPONSE_KEPT = 1024
 USER_AGENT = "Quire-Webhooks/1"
+_BAD_ADDRESS = {
+    "scheme": "Use an http:// or https:// address.",
+    "credentials": "Leave the user name and password out of the address.",
+    "port": "The address has a bad port.",
+}
 
 
-class DeliveryRefused(Exception):
+class DeliveryRefused(ApplicationError):
     """The request was not sent; the message says why (shown in the delivery log)."""
 
 
@@ -72,16 +78,10 @@ def _allowed(ip: str) -> bool:
 def url_check(url: str) -> tuple[str, str, int, str]:
     """(scheme, host, port, path) of a URL a webhook may be sent to, by its form alone.
     Raises DeliveryRefused. `destination_check` adds the addresses."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DeliveryRefused("Use an http:// or https:// address.")
-    if parts.username or parts.password:
-        raise DeliveryRefused("Leave the user name and password out of the address.")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise DeliveryRefused("The address has a bad port.") from exc
-    host = parts.hostname
+        scheme, host, port, path = url_parts(url)
+    except BadAddress as exc:
+        raise DeliveryRefused(_BAD_ADDRESS[exc.reason]) from exc
     try:
         literal = ipaddress.ip_address(host)
     except ValueError:
@@ -91,8 +91,7 @@ def url_check(url: str) -> tuple[str, str, int, str]:
     if host == "localhost" or host.endswith(".localhost"):
         if not settings.QUIRE_WEBHOOK_ALLOW_LOOPBACK:
             raise DeliveryRefused(f"{host} is a local address: webhooks are not sent there.")
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return parts.scheme, host, port, path
+    return scheme, host, port, path
 
 
 def destination_check(url: str) -> tuple[str, str, int, str, str]:
@@ -140,8 +139,7 @@ def webhook_send(*, url: str, body: bytes, headers: dict[str, str], timeout: flo
     except DeliveryRefused as exc:
         return outcome(None, b"", str(exc))
     deadline = started + timeout
-    kind = PinnedHTTPS if scheme == "https" else PinnedHTTP
-    conn = kind(host, port, ip=ip, timeout=timeout)
+    conn = pinned_connection(scheme, host, port, ip=ip, timeout=timeout)
     try:
         conn.request(
             "POST",

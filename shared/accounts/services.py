@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from lib.errors import ApplicationError
+from lib.errors import ApplicationError, NotAllowed
 from shared.accounts import signals
 from shared.accounts.models import HandoffToken, Invitation, Membership, User
 from shared.billing import services as billing_services
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 _HANDOFF_SALT = "quire.accounts.handoff"
 
 
-class EmailUnverified(ValueError):
+class EmailUnverified(NotAllowed):
     """The action needs a confirmed email address (publishing, inviting)."""
 
 
