@@ -1,4 +1,6 @@
-"""Settings for the test suite: production settings with a fast password hasher.
+"""Settings for the test suite: production settings (config/settings/) with a fast password
+hasher. Outside the settings package on purpose: it sets the per-worker Redis databases in
+the environment before any settings module reads it.
 
 PBKDF2 at its production cost is most of the suite's time; tests need hashes, not slow ones.
 `tests/accounts/test_password_hashing.py` proves `config.settings` keeps the real hasher.

@@ -201,12 +201,12 @@ bootstrap() {
   .venv/bin/python scripts/ensure_database.py
 }
 
-# What `make run` used, for `manage.py` in a fresh shell (config/settings.py reads it; variables
+# What `make run` used, for `manage.py` in a fresh shell (config/settings/base.py reads it; variables
 # set in the environment win). Not a secret beyond what .local/ already holds.
 write_local_env() {
   umask 077
   {
-    echo "# written by scripts/dev.sh run; read by config/settings.py in this checkout"
+    echo "# written by scripts/dev.sh run; read by config/settings/base.py in this checkout"
     echo "DATABASE_URL=$DATABASE_URL"
     echo "REDIS_URL=$REDIS_URL"
     echo "CELERY_BROKER_URL=$CELERY_BROKER_URL"

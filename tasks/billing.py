@@ -1,7 +1,7 @@
 """Billing and blog-lifecycle tasks: periodic downgrades, usage counts, purges.
 
 Each is a thin interface over a service in shared.billing or tenants.lifecycle; the
-schedule is in config/settings.py (CELERY_BEAT_SCHEDULE).
+schedule is in config/settings/celery.py (CELERY_BEAT_SCHEDULE).
 """
 
 import logging

@@ -1,7 +1,7 @@
 """Every command in the README works as typed in a fresh shell after `make run` ran once.
 
 `make run` leaves `.local/secret_key` and `.local/env` (database, Redis, public port) behind;
-config/settings.py reads them when the environment does not say otherwise. Here a directory
+config/settings/base.py reads them when the environment does not say otherwise. Here a directory
 of the test's own stands for `.local/` (QUIRE_LOCAL_DIR) and points at a throwaway database,
 because the README's commands migrate. Nothing else is in the environment (`env -i`).
 """
