@@ -4,7 +4,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from bench.common import percentile
 from bench.fleet import PYTHON, ROOT, blog_count, environment, psql, seed
+from tests.support.net import free_port
 
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 CASES = ["front", "random", "cold", "rss", "migrate", "signup", "publish"]
@@ -39,12 +39,6 @@ end
 
 def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(port: int, host: str, path: str = "/", timeout: float = 30) -> tuple[int, bytes, dict]:

@@ -51,6 +51,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as `python bench/https.py`: the repository's packages
+
+from tests.support.net import free_port  # noqa: E402
+
 _loader = importlib.machinery.SourceFileLoader(
     "read_throughput", str(ROOT / "bench" / "read_throughput")
 )
@@ -124,12 +128,6 @@ def in_process_ask(env: dict[str, str]) -> list[tuple[str, str, float, float]]:
             domain, status, p50, p99 = parts
             rows.append((domain, status, float(p50), float(p99)))
     return rows
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def compose_caddy_env() -> dict[str, str]:

@@ -12,7 +12,6 @@ mail faster, so the figure is a floor for the sender.
 
 import argparse
 import logging
-import socket
 import sys
 import threading
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import BenchEnv, print_table, progress  # noqa: E402
+from tests.support.net import free_port  # noqa: E402
 
 
 class Counter:
@@ -51,9 +51,7 @@ def main() -> None:
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     counter = Counter()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     controller = Controller(counter, hostname="127.0.0.1", port=port)
     controller.start()
     env = BenchEnv("newsletter", redis_db=12)

@@ -17,6 +17,8 @@ from shared.accounts.models import Membership
 from tenants import routing, schemas, services
 from tenants.routing import blog_host
 from tests.factories import PASSWORD, UserFactory
+from tests.prod.dns_server import DnsServer
+from tests.support.domains import APEX_IP, TARGET
 
 # Property tests draw the same examples on every run (a fresh clone has no example database),
 # so CI is repeatable; QUIRE_HYPOTHESIS_PROFILE=explore draws new ones each run.
@@ -155,3 +157,40 @@ def plan_set(tenant, code: str) -> None:
 
     staff = UserFactory(is_staff=True)
     billing_services.subscription_plan_set(tenant_id=tenant.id, plan_code=code, actor=staff)
+
+
+# --- custom domains against a real DNS server (tests/prod/dns_server.py) -----------------------
+
+
+@pytest.fixture
+def dns_settings(settings):
+    """Domain checks expect CNAMEs to TARGET and apex A records to APEX_IP, and give up on DNS
+    after a second (modules with custom domains use it: `pytest.mark.usefixtures`)."""
+    settings.QUIRE_DOMAIN_CNAME_TARGET = TARGET
+    settings.QUIRE_DOMAIN_IPV4 = [APEX_IP]
+    settings.QUIRE_DOMAIN_IPV6 = []
+    settings.QUIRE_DNS_TIMEOUT = 1.0
+
+
+@pytest.fixture
+def dns_server(settings):
+    """Start dnsmasq with the given records (and TARGET's) and point the domain checks at it."""
+    servers = []
+
+    def start(*records: str) -> DnsServer:
+        server = DnsServer(f"--host-record={TARGET},{APEX_IP}", *records)
+        servers.append(server)
+        settings.QUIRE_DNS_NAMESERVERS = ["127.0.0.1"]
+        settings.QUIRE_DNS_PORT = server.port
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def pro_tenant(tenant):
+    """`tenant` on the Pro plan (custom domains need it)."""
+    plan_set(tenant, "pro")
+    return tenant

@@ -12,9 +12,9 @@ from blog.models import Post
 from shared.accounts.models import Membership, User
 from tenants.context import tenant_context
 from tenants.models import Tenant
-from tests.accounts.test_one_login import root_login
 from tests.conftest import add_member, host_client
 from tests.factories import PASSWORD, UserFactory
+from tests.support.logins import root_login
 
 pytestmark = pytest.mark.django_db
 

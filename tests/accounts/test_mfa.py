@@ -6,9 +6,9 @@ from allauth.mfa.models import Authenticator
 
 from tenants.models import Tenant
 from tests.accounts.mfa_helpers import fresh_code_window, mfa_login, totp_code, totp_enrol
-from tests.accounts.test_one_login import root_login
 from tests.conftest import host_client
 from tests.factories import PASSWORD, UserFactory
+from tests.support.logins import root_login
 
 pytestmark = pytest.mark.django_db
 

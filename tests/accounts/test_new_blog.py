@@ -4,9 +4,9 @@ import pytest
 
 from shared.accounts.models import Membership
 from tenants.models import Tenant
-from tests.accounts.test_one_login import root_login
 from tests.conftest import host_client, plan_set
 from tests.factories import UserFactory
+from tests.support.logins import root_login
 
 pytestmark = pytest.mark.django_db
 

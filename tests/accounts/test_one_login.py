@@ -8,16 +8,10 @@ from django.core import signing
 
 from shared.accounts.models import HandoffToken, Membership
 from tests.conftest import add_member, host_client
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import UserFactory
+from tests.support.logins import root_login
 
 pytestmark = pytest.mark.django_db
-
-
-def root_login(user):
-    client = host_client("localhost")
-    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
-    assert response.status_code == 302, response.content[:300]
-    return client
 
 
 def open_blog(root, subdomain: str):

@@ -5,9 +5,9 @@ import pytest
 from django.test import Client
 
 from tenants.models import Tenant
-from tests.accounts.test_one_login import root_login
 from tests.conftest import host_client
 from tests.factories import PASSWORD, UserFactory
+from tests.support.logins import root_login
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from analytics import beacon, counting
 from tests.analytics.conftest import reader
-from tests.analytics.test_counting import GOOGLEBOT, counts
 from tests.blog.conftest import login, write
 from tests.html import parse
+from tests.support.counts import GOOGLEBOT, counts
 
 pytestmark = pytest.mark.django_db
 

@@ -15,22 +15,9 @@ from analytics import counting, services
 from analytics.models import DailyBreakdown, DailyViews
 from tests.analytics.conftest import BROWSER, PHONE, READER_IP, reader, redis_dump
 from tests.blog.conftest import login, write
+from tests.support.counts import GOOGLEBOT, counts
 
 pytestmark = pytest.mark.django_db
-
-GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-
-
-def counts(tenant) -> dict[str, int]:
-    counting.counts_sync()  # counts are sent without waiting for Redis's answer
-    today = timezone.now().astimezone(UTC).date()
-    raw = counting.redis_client().hgetall(counting.counts_key(today))
-    prefix = f"{tenant.id}|"
-    return {
-        k.decode().removeprefix(prefix): int(v)
-        for k, v in raw.items()
-        if k.decode().startswith(prefix)
-    }
 
 
 def test_views_are_counted_on_page_cache_hits_and_misses(tenant):

@@ -15,7 +15,7 @@ from tests.analytics.conftest import PHONE, reader
 from tests.blog.conftest import login, write
 from tests.conftest import add_member, host_client
 from tests.html import find, parse
-from tests.tenants.test_admin import staff_client
+from tests.support.console import staff_client
 
 pytestmark = pytest.mark.django_db
 SVG = "{http://www.w3.org/2000/svg}"  # html5lib keeps inline SVG in its namespace

@@ -9,9 +9,9 @@ from netaddr import IPSet
 from analytics import geo, services
 from analytics.models import DailyBreakdown
 from tests.analytics.conftest import BROWSER, reader
-from tests.analytics.test_counting import counts
 from tests.blog.conftest import write
 from tests.conftest import host_client
+from tests.support.counts import counts
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from django.db import connection
 
 from audience.models import Subscriber
 from tenants.context import tenant_context
-from tests.e2e.smtp import Inbox, _free_port
+from tests.e2e.smtp import Inbox
+from tests.support.net import free_port
 
 # aiosmtpd logs every command at INFO: thousands of lines per send.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
@@ -67,7 +68,7 @@ class CountingInbox(Inbox):
 @pytest.fixture(scope="module")
 def smtp_server():
     inbox = CountingInbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     inbox.port = port

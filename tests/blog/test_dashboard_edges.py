@@ -14,9 +14,9 @@ from shared.accounts.models import Membership
 from tenants.context import tenant_context
 from tenants.routing import blog_host
 from tests.blog.conftest import login, write
-from tests.blog.test_plan_limits import FREE_POSTS, fill_to_the_limit
-from tests.blog.test_settings_tags import BASE
 from tests.conftest import add_member, host_client, plan_set
+from tests.support.blog_settings import BASE
+from tests.support.plans import FREE_POSTS, fill_to_the_limit
 
 # --- WCAG contrast maths -----------------------------------------------------------------------
 

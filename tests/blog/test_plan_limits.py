@@ -8,16 +8,7 @@ from blog.models import Post
 from shared.accounts.models import Invitation
 from tenants.context import tenant_context
 from tenants.models import PublishSchedule
-
-FREE_POSTS = 20
-
-
-def fill_to_the_limit(tenant, count=FREE_POSTS):
-    with tenant_context(tenant):
-        Post.objects.bulk_create(
-            Post(title=f"P{i}", slug=f"p{i}", status="published", published_at=timezone.now())
-            for i in range(count)
-        )
+from tests.support.plans import FREE_POSTS, fill_to_the_limit
 
 
 def test_publishing_past_the_free_limit_is_refused_with_an_upgrade_link(tenant, owner_client):

@@ -14,7 +14,7 @@ from blog.models import Post
 from shared.billing.exceptions import LimitReached
 from tenants.context import tenant_context
 from tenants.models import PublishSchedule
-from tests.blog.test_plan_limits import FREE_POSTS, fill_to_the_limit
+from tests.support.plans import FREE_POSTS, fill_to_the_limit
 
 _REFUSE_SCHEDULE = """
 CREATE FUNCTION public.quire_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -6,9 +6,7 @@ from tenants.models import Tenant
 from tenants.routing import blog_host, host_resolve
 from tests.blog.conftest import write
 from tests.conftest import host_client
-
-BASE = {"title": "", "tagline": "", "description": "", "language": "english", "theme": "light",
-        "accent": "#3559e0", "posts_per_page": 10, "navigation": "", "footer": ""}  # fmt: skip
+from tests.support.blog_settings import BASE
 
 
 def test_settings_change_what_readers_see_at_once(tenant, owner_client):

@@ -1,14 +1,6 @@
 """Real Varnish (varnish/quire.vcl, vmod xkey) in front of the live test server."""
 
-import contextlib
-import os
-import re
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -18,49 +10,8 @@ from tenants.routing import blog_host
 from tests.blog.conftest import write
 from tests.cache_headers import security_headers
 from tests.conftest import PASSWORD
-
-VCL = Path(__file__).resolve().parents[2] / "varnish" / "quire.vcl"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def varnish_in_front_of(backend_port: int = 0, *, vcl: str = "", port: int = 0):
-    """varnishd with quire.vcl in front of `backend_port`, or with the given `vcl` (e.g.
-    scripts/varnish_vcl.py's, several backends); on `port` or a free one. Yields its URL."""
-    folder = tempfile.mkdtemp(prefix="quire-varnish-")
-    os.chmod(folder, 0o755)  # varnishd's child runs as its own user
-    if not vcl:
-        vcl = re.sub(r'"8000";  # backend port', f'"{backend_port}";', VCL.read_text())
-        assert str(backend_port) in vcl
-    vcl_path = Path(folder) / "quire.vcl"
-    vcl_path.write_text(vcl)
-    vcl_path.chmod(0o644)
-    port = port or free_port()
-    log = open(Path(folder) / "log", "w")  # noqa: SIM115 (closed below)
-    command = [shutil.which("varnishd") or "/usr/sbin/varnishd", "-F", "-n", f"{folder}/n"]
-    command += ["-a", f"127.0.0.1:{port}", "-f", str(vcl_path), "-s", "malloc,32m", "-T", "none"]
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.request("PURGE", f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert process.poll() is None, (Path(folder) / "log").read_text()
-                assert time.monotonic() < deadline, "varnishd did not start"
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        process.terminate()
-        process.wait(10)
-        log.close()
-        shutil.rmtree(folder, ignore_errors=True)
+from tests.support.counts import counts
+from tests.support.varnish import VCL, varnish_in_front_of
 
 
 @pytest.fixture
@@ -218,8 +169,6 @@ def test_varnish_keeps_http_and_https_copies_apart(transactional_db, varnish, ma
 
 
 def test_feed_fetches_go_through_varnish_and_are_each_counted(transactional_db, varnish, make_blog):
-    from tests.analytics.test_counting import counts
-
     blog = make_blog("varnishfeed")
     write(blog, "Fed")
     reader_ua = {"User-Agent": "Feedly/1.0 (+http://www.feedly.com/fetcher.html; 3 subscribers)"}

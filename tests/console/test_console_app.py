@@ -3,7 +3,6 @@ imports run one way, and service errors map to one message and status."""
 
 import ast
 import logging
-import socket
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from shared.console.services import audit_log_record
 from tenants.lifecycle import CannotUndelete
 from tenants.services import SubdomainTaken
 from tests.conftest import plan_set
+from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,17 +94,11 @@ def test_a_service_error_no_view_caught_is_its_message_and_status(db, error, sta
     assert middleware.process_exception(request, KeyError("a bug")) is None  # still a 500
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_an_invitation_email_that_fails_is_logged_not_silenced(
     tenant, settings, caplog, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _closed_port()
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens there
     settings.EMAIL_TIMEOUT = 5
     plan_set(tenant, "pro")
     with caplog.at_level(logging.ERROR, logger="shared.accounts.services"):

@@ -3,11 +3,12 @@
 import email
 import email.policy
 import re
-import socket
 import time
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from tests.support.net import free_port
 
 
 class Inbox:
@@ -40,17 +41,11 @@ class Inbox:
         return found.group(0)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_inbox(settings):
     """Start an SMTP server and point Django's SMTP backend (used by the live server) at it."""
     inbox = Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -9,9 +9,9 @@ from analytics import services
 from analytics.models import DailyBreakdown, DailyViews
 from tests.analytics.conftest import BROWSER
 from tests.blog.conftest import write
-from tests.blog.test_varnish import varnish_in_front_of
-from tests.e2e.test_dashboard_layout import _shots_dir
 from tests.factories import PASSWORD
+from tests.support.browser import shots_dir
+from tests.support.varnish import varnish_in_front_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -62,7 +62,7 @@ def test_a_readers_visits_are_counted_without_cookies(live_server, browser, make
         assert "Counted post" in page.inner_text("#top-posts")
         bars = page.locator("figure.chart svg rect")
         assert bars.count() >= 30 and page.locator("figure.chart svg polyline").count() == 1
-        page.screenshot(path=str(_shots_dir(tmp_path) / "analytics-1280.png"), full_page=True)
+        page.screenshot(path=str(shots_dir(tmp_path) / "analytics-1280.png"), full_page=True)
     finally:
         page.close()
 

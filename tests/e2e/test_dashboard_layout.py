@@ -2,9 +2,7 @@
 reachable, and the editor previews Markdown as the writer types (beside the form on a
 laptop, behind a tab on a phone)."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -14,37 +12,16 @@ from shared.accounts.services import invitation_create
 from tenants.context import tenant_context
 from tests.blog.conftest import write
 from tests.conftest import add_member, plan_set
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import UserFactory
+from tests.support.browser import LAPTOP, PHONE, blog_base, log_in, shots_dir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 360, "height": 740}
-LAPTOP = {"width": 1280, "height": 800}
 MENU = [
     "View blog", "Posts", "API", "Media", "Newsletters", "Tags", "Import", "Analytics", "Settings",
     "Subscribers", "Members", "Domain",
     "Export", "Billing",
 ]  # fmt: skip
-
-
-def _base(live_server, tenant) -> str:
-    port = live_server.url.rsplit(":", 1)[1]
-    return f"http://{tenant.subdomain}.localhost:{port}"
-
-
-def _log_in(page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()  # not the search box
-    page.wait_for_url(re.compile(r".*/dashboard/$"))
-
-
-def _shots_dir(tmp_path: Path) -> Path:
-    """Screenshots for a person to look at: QUIRE_SCREENSHOTS, or the test's tmp dir."""
-    path = Path(os.environ.get("QUIRE_SCREENSHOTS") or tmp_path)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @pytest.fixture
@@ -99,11 +76,11 @@ def _dashboard_pages(post: Post) -> list[str]:
 
 def test_every_dashboard_page_fits_a_360_px_phone(live_server, browser, busy_blog, tmp_path):
     tenant, post = busy_blog
-    base = _base(live_server, tenant)
+    base = blog_base(live_server, tenant)
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    _log_in(page, base, tenant.owner.email)
+    log_in(page, base, tenant.owner.email)
     checked = []
     for path in _dashboard_pages(post):
         response = page.goto(base + path)
@@ -133,7 +110,7 @@ def test_every_dashboard_page_fits_a_360_px_phone(live_server, browser, busy_blo
     page.locator("header.site nav a", has_text="Billing").click()
     page.wait_for_url(re.compile(r".*/dashboard/billing/$"))
 
-    shots = _shots_dir(tmp_path)
+    shots = shots_dir(tmp_path)
     page.goto(base + "/dashboard/members/")
     page.screenshot(path=str(shots / "dashboard-members-360.png"), full_page=True)
     page.goto(base + "/dashboard/")
@@ -148,11 +125,11 @@ def test_every_dashboard_page_fits_a_360_px_phone(live_server, browser, busy_blo
 def test_an_authors_dashboard_fits_a_phone_with_their_smaller_menu(live_server, browser, busy_blog):
     tenant, post = busy_blog
     author = add_member(tenant, Membership.Role.AUTHOR)
-    base = _base(live_server, tenant)
+    base = blog_base(live_server, tenant)
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    _log_in(page, base, author.email)
+    log_in(page, base, author.email)
     for path, status in [
         ("/dashboard/", 200),
         ("/dashboard/posts/new/", 200),
@@ -170,11 +147,11 @@ def test_editor_previews_as_the_writer_types_beside_the_form_on_a_laptop(
     live_server, browser, busy_blog, tmp_path
 ):
     tenant, _ = busy_blog
-    base = _base(live_server, tenant)
+    base = blog_base(live_server, tenant)
     context = browser.new_context(viewport=LAPTOP)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    _log_in(page, base, tenant.owner.email)
+    log_in(page, base, tenant.owner.email)
     page.goto(base + "/dashboard/posts/new/")
     assert not page.locator(".editor-tabs").is_visible()  # no tabs: both columns show
 
@@ -197,10 +174,10 @@ def test_editor_previews_as_the_writer_types_beside_the_form_on_a_laptop(
     assert page.url == base + "/dashboard/posts/new/"  # nothing was submitted
     with tenant_context(tenant):
         assert not Post.objects.filter(title="Live words").exists()
-    page.screenshot(path=str(_shots_dir(tmp_path) / "editor-1280.png"))
+    page.screenshot(path=str(shots_dir(tmp_path) / "editor-1280.png"))
     page.goto(base + "/dashboard/members/")
     assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
-    page.screenshot(path=str(_shots_dir(tmp_path) / "members-1280.png"), full_page=True)
+    page.screenshot(path=str(shots_dir(tmp_path) / "members-1280.png"), full_page=True)
     context.close()
 
 
@@ -208,11 +185,11 @@ def test_editor_on_a_phone_switches_between_write_and_preview_tabs(
     live_server, browser, busy_blog, tmp_path
 ):
     tenant, _ = busy_blog
-    base = _base(live_server, tenant)
+    base = blog_base(live_server, tenant)
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    _log_in(page, base, tenant.owner.email)
+    log_in(page, base, tenant.owner.email)
     page.goto(base + "/dashboard/posts/new/")
     assert page.locator("#tab-write").is_visible() and page.locator("#tab-preview").is_visible()
     assert not page.locator("#editor-preview").is_visible()
@@ -225,7 +202,7 @@ def test_editor_on_a_phone_switches_between_write_and_preview_tabs(
     assert not page.locator("textarea[name=body]").is_visible()
     assert page.get_attribute("#tab-preview", "aria-selected") == "true"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    page.screenshot(path=str(_shots_dir(tmp_path) / "editor-preview-360.png"), full_page=True)
+    page.screenshot(path=str(shots_dir(tmp_path) / "editor-preview-360.png"), full_page=True)
     page.click("#tab-write")
     assert page.locator("textarea[name=body]").is_visible()
     assert page.locator("textarea[name=body]").input_value() == "## A heading\n\n- one\n- two"
@@ -239,11 +216,11 @@ def test_settings_show_the_accent_contrast_while_picking_and_warn_on_save(
     live_server, browser, busy_blog
 ):
     tenant, _ = busy_blog
-    base = _base(live_server, tenant)
+    base = blog_base(live_server, tenant)
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    _log_in(page, base, tenant.owner.email)
+    log_in(page, base, tenant.owner.email)
     page.goto(base + "/dashboard/settings/")
     assert page.input_value("input[name=title]") == "A blog with a fairly long name"
     hint = page.locator("#accent-check")

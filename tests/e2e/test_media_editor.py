@@ -8,8 +8,8 @@ import pytest
 
 from media.models import MediaFile
 from tenants.context import tenant_context
-from tests.e2e.test_dashboard_layout import LAPTOP, PHONE, _base, _log_in, _shots_dir
 from tests.media import images as make
+from tests.support.browser import LAPTOP, PHONE, blog_base, log_in, shots_dir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -44,11 +44,11 @@ def test_button_drop_and_paste_insert_markdown_at_the_cursor(
     live_server, browser, make_blog, tmp_path
 ):
     tenant = make_blog("alpha")
-    base = _base(live_server, tenant)
+    base = blog_base(live_server, tenant)
     context = browser.new_context(viewport=LAPTOP)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    _log_in(page, base, tenant.owner.email)
+    log_in(page, base, tenant.owner.email)
     page.goto(base + "/dashboard/posts/new/")
     body = page.locator("textarea[name=body]")
     body.fill("First paragraph.\nSecond paragraph.")
@@ -113,5 +113,5 @@ def test_button_drop_and_paste_insert_markdown_at_the_cursor(
         page.goto(base + "/dashboard/media/")
         assert page.locator(".media-grid li").count() == 4
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
-        page.screenshot(path=str(_shots_dir(tmp_path) / shot), full_page=True)
+        page.screenshot(path=str(shots_dir(tmp_path) / shot), full_page=True)
     context.close()

@@ -9,8 +9,8 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 
 from tests.audience.conftest import CountingInbox
-from tests.e2e.smtp import _free_port
 from tests.factories import PASSWORD
+from tests.support.net import free_port
 from tests.tasks.conftest import purge_all_queues, start_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def test_subscribe_confirm_publish_receive(live_server, page, make_blog, tmp_path):
     inbox = CountingInbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     purge_all_queues("newsletters")

@@ -24,21 +24,16 @@ from tests.blog.conftest import login
 from tests.conftest import host_client
 from tests.media import images as make
 from tests.media.conftest import upload
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.django_db
 BUCKET = "quire-media-test"
 KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3_server(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     server = Path(sys.executable).with_name("moto_server")
     with log.open("w") as out:

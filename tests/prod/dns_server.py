@@ -10,25 +10,13 @@ import dns.message
 import dns.query
 import pytest
 
-
-def free_port() -> int:
-    """A port free for both UDP and TCP (dnsmasq listens on both)."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind(("127.0.0.1", 0))
-            port = udp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                try:
-                    tcp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-        return port
+from tests.support.net import free_port
 
 
 class DnsServer:
     def __init__(self, *records: str, port: int | None = None):
         for _attempt in range(1 if port else 5):
-            self.port = port or free_port()
+            self.port = port or free_port(udp=True)  # dnsmasq listens on both
             if self._start(records):
                 return
             # another process took the port between the check and dnsmasq's bind: again

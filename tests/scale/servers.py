@@ -10,7 +10,7 @@ from pathlib import Path
 import redis
 import requests
 
-from tests.blog.test_varnish import free_port
+from tests.support.net import free_port
 from tests.tasks.conftest import ROOT, worker_env
 
 

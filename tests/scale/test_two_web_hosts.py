@@ -15,9 +15,10 @@ from django.test import Client
 
 from tenants.routing import blog_host
 from tests.blog.conftest import write
-from tests.blog.test_varnish import free_port, varnish_in_front_of
 from tests.conftest import PASSWORD
 from tests.scale.servers import gunicorn_hosts
+from tests.support.net import free_port
+from tests.support.varnish import varnish_in_front_of
 from tests.tasks.conftest import ROOT, wait_for
 
 

@@ -10,7 +10,8 @@ from tenants import services as tenant_services
 from tenants.models import CustomDomain
 from tests.conftest import plan_set
 from tests.factories import UserFactory
-from tests.prod.dns_server import DnsServer, free_port
+from tests.prod.dns_server import DnsServer
+from tests.support.net import free_port
 from tests.tasks.conftest import purge_all_queues, start_worker, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,7 +21,7 @@ TARGET = "edge.quire.test"
 def test_the_worker_verifies_a_pending_domain_when_its_backoff_runs_out(transactional_db, tmp_path):
     from tasks import domains as domain_tasks
 
-    port = free_port()
+    port = free_port(udp=True)  # for dnsmasq, started later on it
     log = tmp_path / "worker.log"
     purge_all_queues("domains")  # checks queued by earlier tests for domains long gone
     worker = start_worker(

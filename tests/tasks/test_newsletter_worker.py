@@ -15,8 +15,8 @@ from tenants import services as tenant_services
 from tenants.context import tenant_context
 from tests.audience.conftest import CountingInbox
 from tests.conftest import plan_set
-from tests.e2e.smtp import _free_port
 from tests.factories import UserFactory
+from tests.support.net import free_port
 from tests.tasks.conftest import purge_all_queues, start_worker, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,7 +33,7 @@ FAST_REDELIVERY = {
 def test_killed_worker_mid_send_leaves_every_subscriber_exactly_one_copy(tmp_path):
     inbox = CountingInbox()
     inbox.parse = False  # count copies only
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     env = FAST_REDELIVERY | {

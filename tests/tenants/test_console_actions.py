@@ -16,7 +16,7 @@ from tenants.context import tenant_context
 from tenants.models import Tenant
 from tenants.routing import host_resolve
 from tests.conftest import host_client
-from tests.tenants.test_admin import console_act, staff_client
+from tests.support.console import console_act, staff_client
 
 URL = "/admin/tenants/tenant/"
 

@@ -9,7 +9,7 @@ from django.core import mail
 from shared.console.models import AuditLog
 from tenants import lifecycle
 from tenants.models import Tenant
-from tests.tenants.test_admin import ACTIONS_URL, console_act, staff_client
+from tests.support.console import ACTIONS_URL, console_act, staff_client
 
 
 @pytest.fixture(autouse=True)

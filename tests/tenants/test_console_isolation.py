@@ -8,7 +8,7 @@ from shared.console.models import AuditLog
 from tenants import schemas
 from tenants.models import Tenant
 from tests.conftest import host_client
-from tests.tenants.test_admin import console_act, staff_client
+from tests.support.console import console_act, staff_client
 
 
 def snapshot(tenant) -> dict:

@@ -6,7 +6,7 @@ from shared.accounts.models import Membership, User
 from shared.billing import services as billing
 from tenants import usage as tenant_usage
 from tests.conftest import add_member, host_client
-from tests.tenants.test_admin import console_act, staff_client
+from tests.support.console import console_act, staff_client
 
 CONSOLE = "/admin/tenants/tenant/console/"
 

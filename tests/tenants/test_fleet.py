@@ -199,7 +199,7 @@ def test_failed_migrations_are_shown_to_staff(make_blog, password):
     unapply_newest_blog_migration(bad.schema_name)
     break_schema(bad.schema_name)
     fleet.schema_migrate(bad.schema_name, run_id="r1")
-    from tests.tenants.test_admin import staff_client  # staff log in with two-factor
+    from tests.support.console import staff_client  # staff log in with two-factor
 
     client = staff_client(password)
     page = client.get("/admin/tenants/schemamigration/", {"status": "failed"})

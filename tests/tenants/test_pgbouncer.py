@@ -21,12 +21,7 @@ from django.db import connection
 from blog import services
 from tenants.context import tenant_context
 from tenants.db.base import DatabaseWrapper
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support.net import free_port
 
 
 @contextlib.contextmanager
