@@ -4,6 +4,7 @@ from django import forms
 from django.http import HttpRequest
 
 from shared.accounts.models import User
+from signup import services
 from tenants import selectors as tenant_selectors
 from tenants.subdomains import MAX_LENGTH, subdomain_validate
 
@@ -56,8 +57,6 @@ class SignupForm(BlogFieldsMixin, AllauthSignupForm):
         return value
 
     def signup(self, request: HttpRequest, user: User) -> None:
-        from signup import services
-
         data = self.cleaned_data
         self.tenant = services.signup_blog_create(
             owner=user, name=data["blog_name"], subdomain=data["subdomain"]

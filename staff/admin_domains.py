@@ -1,5 +1,5 @@
 """Staff console: every blog's custom domain, and revoking one (tenants.domains writes the
-audit log). Registered from tenants.apps, to keep tenants/admin.py as it is."""
+audit log). Imported by staff/admin.py."""
 
 from django.contrib import admin, messages
 

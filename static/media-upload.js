@@ -1,4 +1,4 @@
-// Editor uploads (issue 9): a button, drag-and-drop and paste into the body insert the image's
+// Editor uploads: a button, drag-and-drop and paste into the body insert the image's
 // Markdown at the cursor; the cover button fills the cover image URL. The server checks the
 // file (type by content, size, the plan's storage); its message is shown as it is.
 (function () {

@@ -4,12 +4,11 @@ from celery import shared_task
 
 from tasks.queue import RETRIED, enqueue
 from tenants import domains
+from tenants.models import CustomDomain
 
 
 @shared_task(**RETRIED)
 def custom_domain_verify_task(custom_domain_id: int) -> str:
-    from tenants.models import CustomDomain
-
     if not CustomDomain.objects.filter(pk=custom_domain_id).exists():
         return "gone"
     return domains.custom_domain_verify(custom_domain_id=custom_domain_id).status

@@ -8,6 +8,8 @@ class TenantsConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(fleet_django_version_check)
+        # Deferred, like the checks' import below: these modules import models, which load
+        # after this module.
         from tenants.recycling import connect_signals
 
         connect_signals()

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lib.errors import ApplicationError
+from shared.billing.services import limits_check_feature
 from shared.console.services import audit_log_record
 from tenants import dispatch
 from tenants.models import CustomDomain, Domain, Tenant
@@ -100,8 +101,6 @@ def _txt_value(token: str) -> str:
 
 def custom_domain_add(*, tenant: Tenant, domain: str, actor) -> CustomDomain:
     """Claim `domain` for `tenant` (pending until DNS proves it). Plan-gated."""
-    from shared.billing.services import limits_check_feature
-
     limits_check_feature(tenant_id=tenant.id, feature="custom_domain")
     name = domain_normalize(domain)
     if CustomDomain.objects.filter(tenant=tenant).exists():
@@ -183,8 +182,6 @@ def custom_domain_set_primary(*, tenant: Tenant, primary: bool, actor) -> Custom
     if custom is None or custom.status != CustomDomain.Status.VERIFIED:
         raise DomainError("Only a verified domain can be the primary domain.")
     if primary:
-        from shared.billing.services import limits_check_feature
-
         limits_check_feature(tenant_id=tenant.id, feature="custom_domain")
     with transaction.atomic():
         host = custom.domain if primary else blog_host(tenant.subdomain)

@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 
 from lib.urls import absolute_url, blog_url, platform_url  # noqa: F401 (platform_url re-exported)
-from tenants.models import Domain, Tenant
+from tenants.models import Domain, PublishSchedule, Tenant
 from tenants.routing import blog_host
 
 
@@ -56,8 +56,6 @@ def tenants_by_schema(*, schema_names: list[str]) -> list[Tenant]:
 
 def due_schema_batches(*, now, size: int):
     """Schema names of the blogs with a scheduled post due by `now`, `size` at a time."""
-    from tenants.models import PublishSchedule
-
     names = list(
         PublishSchedule.objects.filter(next_due_at__lte=now, tenant__status=Tenant.Status.ACTIVE)
         .order_by("next_due_at")

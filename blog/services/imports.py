@@ -35,6 +35,7 @@ from blog.imports.common import ImportItem, ImportRefused, Parsed
 from blog.imports.read import import_file_read
 from blog.models import Post, PostRevision, TransferJob
 from blog.rendering import markdown_render
+from blog.selectors import blog_settings_get
 from blog.services.posts import (
     MAX_BODY_BYTES,
     MAX_TAG_LENGTH,
@@ -44,9 +45,13 @@ from blog.services.posts import (
     _summary,
     tags_parse,
 )
+from blog.services.settings import SettingsInvalid, blog_settings_update, navigation_parse
 from blog.transfer import transfer_sections
+from media.images import MediaInvalid
+from media.services import media_store_bytes
 from shared.accounts.models import Membership, User
 from shared.billing import services as billing_services
+from shared.billing.exceptions import LimitReached
 from shared.billing.services import UPGRADE_PATH
 from tenants import services as tenant_services
 from tenants.models import Tenant
@@ -425,10 +430,6 @@ def _media_import(*, tenant: Tenant, parsed: Parsed, importer: User | None) -> N
     importer are one file, so a re-run adds nothing) and every post's references to the old
     blog's URL rewritten to the new one. A file refused (type, size, the plan's storage) is
     noted on its entry (`error`) and its references are left as they were."""
-    from media.images import MediaInvalid
-    from media.services import media_store_bytes
-    from shared.billing.exceptions import LimitReached
-
     urls: dict[str, str] = {}
     for entry in parsed.media:
         if entry.get("data") is None:
@@ -468,9 +469,6 @@ def _queue_search_refresh(*, tenant: Tenant) -> None:
 
 def _settings_apply(*, tenant: Tenant, values: dict, report: dict) -> None:
     """A Quire export's settings. Invalid values are reported and left as they were."""
-    from blog.selectors import blog_settings_get
-    from blog.services.settings import SettingsInvalid, blog_settings_update, navigation_parse
-
     current = blog_settings_get()
     fields = {
         name: values.get(name, getattr(current, name))

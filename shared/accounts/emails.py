@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from lib.urls import blog_url, platform_url
+from shared.accounts import selectors
 
 PLATFORM_NAME = "Quire"
 
@@ -15,8 +16,6 @@ PLATFORM_NAME = "Quire"
 def context_for(*, request: HttpRequest | None, email: str, context: dict) -> dict:
     """What every mail template may use: `sender_name` (the blog's name on a blog's host,
     else the platform's), `sender_url`, and at signup `blog_name`/`blog_url` of the new blog."""
-    from shared.accounts import selectors
-
     tenant = getattr(request, "tenant", None) if request is not None else None
     extra = {
         "platform_name": PLATFORM_NAME,

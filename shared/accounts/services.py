@@ -2,16 +2,22 @@
 
 import logging
 
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from lib.errors import ApplicationError, NotAllowed
-from shared.accounts import signals
+from shared.accounts import selectors, signals
+from shared.accounts.emails import email_send
 from shared.accounts.models import HandoffToken, Invitation, Membership, User
+from shared.accounts.timezones import time_zone_valid
 from shared.billing import services as billing_services
 from shared.billing.exceptions import LimitReached
 
@@ -37,8 +43,6 @@ def user_create(
     recorded for allauth as verified when `email_verified` (default: accounts made by
     operators, i.e. staff or without a password, whose owner proves the address by the
     emailed link)."""
-    from allauth.account.models import EmailAddress
-
     email = User.objects.normalize_email(email).lower()
     if password is not None:
         validate_password(password, User(email=email))
@@ -56,8 +60,6 @@ def user_create(
 
 def user_time_zone_set(*, user: User, time_zone: str) -> User:
     """Set the member's time zone (an IANA name such as "Europe/Paris")."""
-    from shared.accounts.timezones import time_zone_valid
-
     time_zone = time_zone.strip()
     if not time_zone_valid(time_zone):
         raise ValueError(f"'{time_zone[:64]}' is not a time zone: choose one from the list.")
@@ -70,8 +72,6 @@ def publishing_allowed_check(*, tenant_id: int) -> None:
     """The one rule blog services call before a post goes live and before an invitation:
     a blog publishes and invites only once an owner has confirmed their email address.
     Raises EmailUnverified (writing drafts is always allowed)."""
-    from shared.accounts import selectors
-
     if not selectors.tenant_owner_verified(tenant_id=tenant_id):
         raise EmailUnverified(
             "Confirm your email address first: open the link we emailed you (the dashboard "
@@ -139,10 +139,6 @@ def handoff_redeem(*, token: str, tenant_id: int) -> User | None:
 
 def password_reset_url(*, user: User, base: str) -> str:
     """A link (on `base`, e.g. the blog's host) where `user` sets a new password."""
-    from allauth.account.forms import default_token_generator
-    from allauth.account.utils import user_pk_to_url_str
-    from django.urls import reverse
-
     key = default_token_generator.make_token(user)
     path = reverse(
         "account_reset_password_from_key",
@@ -167,8 +163,6 @@ def invitation_create(
 ) -> Invitation:
     """Invite `email` to a blog with `role` and email them a link on `url_base` (the blog's
     host). Inviting the same address again replaces the pending invitation."""
-    from shared.accounts.emails import email_send
-
     email = User.objects.normalize_email(email).strip().lower()
     if role not in Membership.Role.values:
         raise InvitationInvalid("Choose a role: owner, editor or author.")

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from lib.urls import blog_url, platform_url
 from shared.accounts import selectors, services
+from shared.accounts.timezones import time_zone_names
 
 
 def handoff(request: HttpRequest) -> HttpResponse:
@@ -85,8 +86,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 def time_zone(request: HttpRequest) -> HttpResponse:
     """Any host: the member's time zone. The browser's script posts it once (204); the page
     lets the person choose another."""
-    from shared.accounts.timezones import time_zone_names
-
     error = None
     if request.method == "POST":
         try:

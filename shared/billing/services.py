@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from shared.accounts.models import User
+from shared.billing import emails, stripe_api
 from shared.billing import plans as plan_data
-from shared.billing import stripe_api
 from shared.billing.exceptions import LimitReached, UnknownPlan
 from shared.billing.models import Plan, Subscription, TenantUsage
 from shared.console.services import audit_log_record
@@ -118,8 +118,6 @@ def subscription_change(
         plan_changed = before["plan"] != after["plan"]
         payment_failed = after["status"] == Status.PAST_DUE != before["status"]
         if plan_changed or payment_failed:
-            from shared.billing import emails
-
             tenant_id = sub.tenant_id
             transaction.on_commit(
                 lambda: emails.subscription_change_email_send(
