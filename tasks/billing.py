@@ -10,14 +10,11 @@ from celery import shared_task
 from django.db import OperationalError
 
 from shared.billing import services as billing_services
-from tasks.queue import RETRIED, fan_out
+from tasks.queue import RETRIED, fan_out_fleet
 from tenants import lifecycle
-from tenants import selectors as tenant_selectors
 from tenants import usage as tenant_usage
 
 logger = logging.getLogger(__name__)
-
-USAGE_BATCH = 100
 
 
 @shared_task(**RETRIED)
@@ -35,7 +32,7 @@ def billing_past_due_expire() -> int:
 @shared_task(acks_late=True)
 def usage_refresh_dispatch() -> int:
     """Periodic: fan the usage count out over all blogs, one message per batch."""
-    return fan_out(usage_refresh_batch, tenant_selectors.schema_name_batches(size=USAGE_BATCH))
+    return fan_out_fleet(usage_refresh_batch)
 
 
 @shared_task(**RETRIED)

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from tasks.queue import RETRIED, enqueue
+from lib.queue import enqueue
+from tasks.queue import RETRIED
 from tenants import domains
 from tenants.models import CustomDomain
 
@@ -20,5 +21,5 @@ def custom_domains_verify_due() -> int:
     QUIRE_DOMAIN_VERIFY_HOURS; then they are marked failed)."""
     due = domains.custom_domains_due()
     for custom_domain_id in due:
-        enqueue(custom_domain_verify_task, custom_domain_id, schema_name="public")
+        enqueue(custom_domain_verify_task.name, custom_domain_id, schema_name="public")
     return len(due)

@@ -8,17 +8,9 @@ from django.db import connection
 
 from audience import sending
 from audience import services as audience_services
-from tasks.queue import RETRIED, fan_out
-from tenants import selectors as tenant_selectors
-from tenants.context import tenant_context
+from tasks.queue import RETRIED, batch_tenants, fan_out_fleet, task_tenant
 
 logger = logging.getLogger(__name__)
-
-FANOUT_BATCH = 100
-
-
-def _tenant():
-    return tenant_selectors.tenants_by_schema(schema_names=[connection.schema_name])[0]
 
 
 @shared_task(**RETRIED | {"max_retries": 3})
@@ -26,7 +18,7 @@ def subscriber_confirmation_send(subscriber_id: int) -> bool:
     """Mail one confirmation link. The SMTP backend's errors retry the task a few times."""
     try:
         return audience_services.subscriber_confirmation_send(
-            tenant=_tenant(), subscriber_id=subscriber_id
+            tenant=task_tenant(), subscriber_id=subscriber_id
         )
     except OSError as exc:  # smtplib's errors are OSErrors: the mail server is unreachable
         raise subscriber_confirmation_send.retry(exc=exc, countdown=30) from exc
@@ -37,7 +29,7 @@ def newsletter_send(self, newsletter_id: int) -> int:
     """Send (what is left of) one newsletter. Redelivered if the worker dies (acks_late); a
     run sends every address once, and a message in doubt again only with its Message-ID
     (audience.sending). Temporary failures come back later."""
-    result = sending.newsletter_send_run(tenant=_tenant(), newsletter_id=newsletter_id)
+    result = sending.newsletter_send_run(tenant=task_tenant(), newsletter_id=newsletter_id)
     if result.outcome in ("more", "retry"):
         # A new message rather than `retry()`: a long send is many runs, not "failures".
         newsletter_send.apply_async(
@@ -58,19 +50,18 @@ def newsletter_send(self, newsletter_id: int) -> int:
 @shared_task(acks_late=True)
 def audience_sweep_dispatch() -> int:
     """Periodic: expire unconfirmed subscriptions and requeue stalled sends, in batches."""
-    return fan_out(audience_sweep_batch, tenant_selectors.schema_name_batches(size=FANOUT_BATCH))
+    return fan_out_fleet(audience_sweep_batch)
 
 
 @shared_task(**RETRIED)
 def audience_sweep_batch(schema_names: list[str]) -> int:
     removed = 0
-    for tenant in tenant_selectors.tenants_by_schema(schema_names=schema_names):
-        with tenant_context(tenant):
-            removed += audience_services.subscribers_expire()
-            for newsletter_id in audience_services.newsletters_stalled():
-                newsletter_send.apply_async(
-                    args=[newsletter_id], headers={"_schema_name": tenant.schema_name}
-                )
+    for tenant in batch_tenants(schema_names):
+        removed += audience_services.subscribers_expire()
+        for newsletter_id in audience_services.newsletters_stalled():
+            newsletter_send.apply_async(
+                args=[newsletter_id], headers={"_schema_name": tenant.schema_name}
+            )
     if removed:
         logger.info("removed %d unconfirmed subscription(s)", removed)
     return removed

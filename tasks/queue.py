@@ -1,13 +1,20 @@
-"""Queueing that never breaks the caller: a write that succeeded stays a success even when
-the broker is down. Whatever was not queued is picked up by a periodic sweep."""
+"""What every task wrapper shares: the retry policy, the blog a task runs for, and the
+dispatch -> fan-out -> per-blog batch shape of fleet-wide periodic work.
 
-import logging
-from collections.abc import Iterable
+A task queued by a blog runs in that blog's schema (tenant-schemas-celery's `_schema_name`
+header); `task_tenant()` is that blog, read afresh (the worker's cached tenant may be a minute
+old, and a task acts on the plan and language of now). A periodic task fans out over the
+fleet with `fan_out`, one message per batch of schema names, and a batch visits its blogs with
+`batch_tenants`."""
+
+from collections.abc import Iterable, Iterator
 
 from celery import Task
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection
 
-logger = logging.getLogger(__name__)
+from tenants import selectors as tenant_selectors
+from tenants.context import tenant_context
+from tenants.models import Tenant
 
 # The retry policy of idempotent tasks: redelivered if a worker dies (acks_late), retried
 # with backoff when the database is briefly unreachable.
@@ -18,22 +25,13 @@ RETRIED = {
     "retry_backoff_max": 300,
     "max_retries": 5,
 }
+# Schema names per message of a fleet-wide fan-out.
+FANOUT_BATCH = 100
 
 
-def enqueue(task: Task, *args, schema_name: str | None = None, **kwargs) -> bool:
-    """Queue `task`; it runs in `schema_name` when given, else in the current schema."""
-    headers = {"_schema_name": schema_name} if schema_name else None
-    try:
-        task.apply_async(args=args, kwargs=kwargs, headers=headers)
-    except Exception:  # the broker's errors are many (kombu, redis, socket); all mean "later"
-        logger.warning("could not queue %s%r; the periodic sweep will redo it", task.name, args)
-        return False
-    return True
-
-
-def enqueue_on_commit(task: Task, *args, schema_name: str | None = None, **kwargs) -> None:
-    """Queue `task` once the current transaction commits (now, outside a transaction)."""
-    transaction.on_commit(lambda: enqueue(task, *args, schema_name=schema_name, **kwargs))
+def task_tenant() -> Tenant:
+    """The blog whose schema this task runs in, read afresh."""
+    return tenant_selectors.tenants_by_schema(schema_names=[connection.schema_name])[0]
 
 
 def fan_out(task: Task, batches: Iterable[list[str]]) -> int:
@@ -44,3 +42,15 @@ def fan_out(task: Task, batches: Iterable[list[str]]) -> int:
         task.delay(batch)
         sent += 1
     return sent
+
+
+def fan_out_fleet(task: Task) -> int:
+    """`fan_out` over every blog, FANOUT_BATCH schema names per message."""
+    return fan_out(task, tenant_selectors.schema_name_batches(size=FANOUT_BATCH))
+
+
+def batch_tenants(schema_names: list[str]) -> Iterator[Tenant]:
+    """Each blog of a batch in turn, with the connection in its schema while the caller works."""
+    for tenant in tenant_selectors.tenants_by_schema(schema_names=schema_names):
+        with tenant_context(tenant):
+            yield tenant

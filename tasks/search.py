@@ -3,16 +3,11 @@
 import logging
 
 from celery import shared_task
-from django.db import connection
 
 from blog import search as blog_search
-from tasks.queue import RETRIED, fan_out
-from tenants import selectors as tenant_selectors
-from tenants.context import tenant_context
+from tasks.queue import RETRIED, batch_tenants, fan_out_fleet, task_tenant
 
 logger = logging.getLogger(__name__)
-
-FANOUT_BATCH = 100
 
 
 @shared_task(**RETRIED | {"max_retries": 8})
@@ -25,9 +20,8 @@ def post_search_vector_refresh(post_id: int, config: str | None = None) -> bool:
 
 
 def _language() -> str:
-    """The current schema's blog language, read afresh (task entry points only)."""
-    language = tenant_selectors.tenant_language(schema_name=connection.schema_name)
-    return language or blog_search.DEFAULT_CONFIG
+    """The blog's language, read afresh."""
+    return blog_search.search_config(tenant=task_tenant())
 
 
 @shared_task(**RETRIED | {"soft_time_limit": 1800, "time_limit": 1900})
@@ -40,23 +34,22 @@ def search_rebuild_tenant() -> int:
 @shared_task(acks_late=True)
 def search_sweep_dispatch() -> int:
     """Periodic: fan the stale-vector sweep out over all blogs, one message per batch."""
-    return fan_out(search_sweep_batch, tenant_selectors.schema_name_batches(size=FANOUT_BATCH))
+    return fan_out_fleet(search_sweep_batch)
 
 
 @shared_task(acks_late=True)
 def search_rebuild_dispatch() -> int:
     """Fleet-wide rebuild, fanned out in batches of schemas."""
-    return fan_out(search_rebuild_batch, tenant_selectors.schema_name_batches(size=FANOUT_BATCH))
+    return fan_out_fleet(search_rebuild_batch)
 
 
 @shared_task(**RETRIED)
 def search_sweep_batch(schema_names: list[str]) -> int:
     """Fill missing vectors (e.g. saved while Redis was down) in each schema of the batch."""
     fixed = 0
-    for tenant in tenant_selectors.tenants_by_schema(schema_names=schema_names):
-        with tenant_context(tenant):
-            config = blog_search.search_config(tenant=tenant)
-            fixed += blog_search.stale_search_vectors_refresh(config=config)
+    for tenant in batch_tenants(schema_names):
+        config = blog_search.search_config(tenant=tenant)
+        fixed += blog_search.stale_search_vectors_refresh(config=config)
     if fixed:
         logger.info("search sweep filled %d vectors in %d schemas", fixed, len(schema_names))
     return fixed
@@ -65,9 +58,8 @@ def search_sweep_batch(schema_names: list[str]) -> int:
 @shared_task(**RETRIED | {"soft_time_limit": 3600, "time_limit": 3700})
 def search_rebuild_batch(schema_names: list[str]) -> int:
     rewritten = 0
-    for tenant in tenant_selectors.tenants_by_schema(schema_names=schema_names):
-        with tenant_context(tenant):
-            rewritten += blog_search.search_index_rebuild(
-                config=blog_search.search_config(tenant=tenant)
-            )
+    for tenant in batch_tenants(schema_names):
+        rewritten += blog_search.search_index_rebuild(
+            config=blog_search.search_config(tenant=tenant)
+        )
     return rewritten

@@ -13,7 +13,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from tasks.queue import RETRIED, enqueue
+from lib.queue import enqueue
+from tasks.queue import RETRIED
 from webhooks import services as webhook_services
 
 
@@ -28,6 +29,6 @@ def webhook_deliveries_sweep() -> int:
     now = timezone.now()
     ids = webhook_services.deliveries_due(now=now)
     for delivery_id in ids:
-        enqueue(webhook_deliver, delivery_id)
+        enqueue(webhook_deliver.name, delivery_id)
     webhook_services.deliveries_prune(before=now - timedelta(days=settings.QUIRE_WEBHOOK_LOG_DAYS))
     return len(ids)
