@@ -22,7 +22,7 @@ from django.db.models import Q
 
 from blog.imports.fetch import FetchRefused, image_fetch
 from blog.models import Post, TransferJob
-from blog.services.imports import REPORT_LIST_MAX, SOURCE_KEY
+from blog.services.import_writer import REPORT_LIST_MAX, SOURCE_KEY
 from blog.services.posts import PostInvalid
 from blog.services.revisions import post_update_recorded
 from media.images import MediaInvalid, MediaTooLarge
