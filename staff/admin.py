@@ -7,13 +7,11 @@ confirmation page asking for a reason (required to suspend or delete).
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -32,113 +30,12 @@ from shared.billing.models import Subscription
 from shared.console import charts
 from shared.console import selectors as console_selectors
 from shared.console.services import audit_log_record
+from staff.actions import ACTIONS, ConsoleActionForm, Status, reason_suffix
+from staff.filters import BillingStatusFilter, DomainInline, PlanFilter
 from tenants import fleet, lifecycle
 from tenants import selectors as tenant_selectors
 from tenants.models import Domain, Tenant
 from tenants.routing import tenant_routing_invalidate
-
-
-class DomainInline(admin.TabularInline):
-    model = Domain
-    extra = 0
-
-
-class PlanFilter(admin.SimpleListFilter):
-    title = "plan"
-    parameter_name = "plan"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
-        return [(code, data["name"]) for code, data in plan_data.PLAN_DEFAULTS.items()]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> QuerySet[Tenant]:
-        code = self.value()
-        if not code:
-            return queryset
-        match = Q(subscription__plan__code=code)
-        if code == plan_data.FREE:  # a blog with no subscription row yet is on Free
-            match |= Q(subscription__isnull=True)
-        return queryset.filter(match)
-
-
-class BillingStatusFilter(admin.SimpleListFilter):
-    title = "billing status"
-    parameter_name = "billing"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
-        return list(Subscription.Status.choices)
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> QuerySet[Tenant]:
-        value = self.value()
-        return queryset.filter(subscription__status=value) if value else queryset
-
-
-PLAN_CHOICES = [(c, d["name"]) for c, d in plan_data.PLAN_DEFAULTS.items()]
-Status = Tenant.Status
-
-
-@dataclass(frozen=True)
-class ConsoleAction:
-    """A staff action: its wording, what it asks for, and which blogs it applies to."""
-
-    title: str  # "Suspend"
-    done: str  # "Suspended"
-    reason_required: bool
-    applies_to: tuple[str, ...]  # blog statuses that show its button on the blog's page
-    needs_plan: bool = False
-    danger: bool = False
-
-
-ACTIONS: dict[str, ConsoleAction] = {
-    "suspend": ConsoleAction(
-        "Suspend", "Suspended", True, (Status.ACTIVE,), danger=True
-    ),
-    "reactivate": ConsoleAction("Reactivate", "Reactivated", False, (Status.SUSPENDED,)),
-    "change_plan": ConsoleAction(
-        "Change plan", "Changed the plan of", False, (Status.ACTIVE, Status.SUSPENDED),
-        needs_plan=True,
-    ),
-    "rerun_migrations": ConsoleAction(
-        "Re-run migrations", "Checked the migrations of", False,
-        (Status.ACTIVE, Status.SUSPENDED),
-    ),
-    "rebuild_search": ConsoleAction(
-        "Rebuild search", "Queued a search rebuild for", False, (Status.ACTIVE, Status.SUSPENDED)
-    ),
-    "soft_delete": ConsoleAction(
-        "Delete", "Deleted", True, (Status.ACTIVE, Status.SUSPENDED), danger=True
-    ),
-    "undelete": ConsoleAction("Undelete", "Undeleted", False, (Status.DELETED,)),
-}  # fmt: skip
-
-
-def _reason_suffix(after: dict) -> str:
-    reason = (after or {}).get("reason")
-    return f" · “{reason}”" if reason else ""
-
-
-class ConsoleActionForm(forms.Form):
-    """The confirmation page's form: a reason (required where the action says so), a plan."""
-
-    reason = forms.CharField(
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Kept in the audit log; for a suspension or deletion, also sent to the owner.",
-    )
-    plan = forms.ChoiceField(
-        required=False,
-        choices=[("", "---"), *PLAN_CHOICES],
-        error_messages={"required": "Choose a plan to move the blogs to."},
-    )
-
-    def __init__(self, *args, action: ConsoleAction, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.action = action
-        self.fields["reason"].required = action.reason_required
-        if action.needs_plan:
-            self.fields["plan"].required = True
-        else:
-            del self.fields["plan"]
 
 
 @admin.register(Tenant)
@@ -261,7 +158,7 @@ class TenantAdmin(admin.ModelAdmin):
             format_html_join(
                 "",
                 "<div>{} · {} · {}{}</div>",
-                ((e.created_at, e.actor_label, e.action, _reason_suffix(e.after)) for e in entries),
+                ((e.created_at, e.actor_label, e.action, reason_suffix(e.after)) for e in entries),
             )
             or "-"
         )
