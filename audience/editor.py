@@ -2,8 +2,8 @@
 
 from django.http import HttpRequest
 
+from audience import newsletters
 from audience import selectors as audience_selectors
-from audience import services as audience_services
 from blog import selectors as blog_selectors
 from blog.editor import EditorBox
 from blog.models import Post
@@ -29,12 +29,12 @@ def _wanted(request: HttpRequest, *, kind: str, action: str) -> bool:
 def _check(request: HttpRequest, *, post: Post | None, kind: str, action: str) -> None:
     """A plan that can't send it refuses the whole save."""
     if _wanted(request, kind=kind, action=action):
-        audience_services.newsletter_wanted_check(tenant=request.tenant, post=post)
+        newsletters.newsletter_wanted_check(tenant=request.tenant, post=post)
 
 
 def _saved(request: HttpRequest, *, post: Post, kind: str, action: str) -> None:
     if "email_box" in request.POST:
-        audience_services.newsletter_for_post(
+        newsletters.newsletter_for_post(
             tenant=request.tenant,
             post=post,
             by_id=request.user.id,

@@ -5,10 +5,7 @@ Sending itself (SMTP, deliveries) is in `audience.sending`; the Celery tasks in
 `tasks.newsletters` call these.
 """
 
-import csv
-import io
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -16,14 +13,13 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audience import dispatch, mail, tokens
-from audience.models import Delivery, Newsletter, Subscriber
+from audience.models import Delivery, Subscriber
 from blog.cache import blog_changed
-from blog.models import BlogSettings, Post
+from blog.models import BlogSettings
 from lib.errors import ApplicationError
 from shared.billing import services as billing_services
 from shared.billing.exceptions import LimitReached
@@ -250,190 +246,3 @@ def blog_audience_settings_set(
         BlogSettings.objects.filter(id=1).update(**changes)
         if "subscribe_form" in changes:
             blog_changed()  # reader pages show or hide the form
-
-
-# --- import and export -----------------------------------------------------------------
-
-
-@dataclass
-class ImportReport:
-    added: int = 0
-    already: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-def subscribers_import_csv(*, tenant: Tenant, data: bytes) -> ImportReport:
-    """Add confirmed subscribers from a CSV file (one address per row, in a column named
-    "email" or the first column). Addresses already on the list are left as they are (so a
-    bounced or unsubscribed one stays so); bad rows are reported with their line numbers and
-    the good ones are added. Imported people opted in elsewhere: no confirmation mail."""
-    report = ImportReport()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SubscriberInvalid(
-            "The file is not UTF-8 text: save it as CSV (UTF-8) and upload it again."
-        ) from None
-    rows = csv.reader(io.StringIO(text))
-    column, wanted = 0, {}
-    for line, row in enumerate(rows, start=1):
-        if line > IMPORT_MAX_ROWS:
-            raise SubscriberInvalid(f"Import at most {IMPORT_MAX_ROWS:,} rows per file.")
-        if not row or not any(cell.strip() for cell in row):
-            continue
-        if line == 1 and "@" not in "".join(row):
-            names = [cell.strip().lower() for cell in row]
-            column = names.index("email") if "email" in names else 0
-            continue
-        raw = row[column] if column < len(row) else ""
-        try:
-            email = email_normalise(raw)
-        except ValidationError:
-            report.errors.append((line, f"“{raw[:80]}” is not an email address"))
-            continue
-        wanted.setdefault(email, line)
-    existing = set(
-        Subscriber.objects.filter(email__in=list(wanted)).values_list("email", flat=True)
-    )
-    new = [email for email in wanted if email not in existing]
-    report.already = len(wanted) - len(new)
-    subscribers_limit_check(tenant_id=tenant.id, adding=len(new))
-    now = timezone.now()
-    Subscriber.objects.bulk_create(
-        [
-            Subscriber(email=email, status=Status.CONFIRMED, source="import",
-                       created_at=now, confirmed_at=now)
-            for email in new
-        ],
-        batch_size=2000,
-        ignore_conflicts=True,
-    )  # fmt: skip
-    report.added = len(new)
-    return report
-
-
-def subscribers_restore(*, rows: list[dict]) -> int:
-    """Subscribers from a blog export (`quire.json` "subscribers"), kept with their state.
-    Addresses already here are left alone. Returns how many were added."""
-    now = timezone.now()
-    made = []
-    for row in rows:
-        try:
-            email = email_normalise(str(row.get("email", "")))
-        except ValidationError:
-            continue
-        status = row.get("status") if row.get("status") in Status.values else Status.PENDING
-        made.append(
-            Subscriber(
-                email=email,
-                status=status,
-                source="restore",
-                created_at=_parse(row.get("created_at")) or now,
-                confirmed_at=_parse(row.get("confirmed_at")),
-            )
-        )
-    return len(Subscriber.objects.bulk_create(made, batch_size=2000, ignore_conflicts=True))
-
-
-def _parse(value) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
-# --- newsletters -------------------------------------------------------------------------
-
-
-def newsletter_wanted_check(*, tenant: Tenant, post: Post | None) -> None:
-    """Before a post is published or scheduled with "Email this post": refuse (LimitReached)
-    when the plan's emails for the month would not cover the subscribers."""
-    if post is not None and Newsletter.objects.filter(post_id=post.id).exists():
-        return  # already sent or on its way: nothing more will go out
-    recipients = Subscriber.objects.filter(status=Status.CONFIRMED).count()
-    newsletter_limit_check(tenant_id=tenant.id, recipients=recipients)
-
-
-def newsletter_for_post(
-    *, tenant: Tenant, post: Post, by_id: int | None, wanted: bool
-) -> Newsletter | None:
-    """After the editor saved `post`: remember the checkbox for the blog, and email the post
-    (now if it is published, when it goes live if it is scheduled). A post is emailed once:
-    saving it again, or unticking after it went out, changes nothing."""
-    blog_audience_settings_set(email_posts=wanted)
-    if post.kind != Post.Kind.POST:
-        return None
-    existing = Newsletter.objects.filter(post_id=post.id).first()
-    if existing is not None:
-        if existing.status == Newsletter.Status.SCHEDULED and (
-            not wanted or post.status == Post.Status.DRAFT
-        ):
-            existing.delete()  # unticked, or back to draft, before it went live
-            return None
-        if existing.status == Newsletter.Status.SCHEDULED and post.is_published:
-            return _newsletter_release(tenant=tenant, newsletter=existing)
-        return existing
-    if not wanted or post.status == Post.Status.DRAFT:
-        return None
-    status = Newsletter.Status.QUEUED if post.is_published else Newsletter.Status.SCHEDULED
-    try:
-        with transaction.atomic():
-            newsletter = Newsletter.objects.create(
-                post=post, subject=post.title, status=status, by_id=by_id
-            )
-    except IntegrityError:  # two saves at once: the other made it
-        return Newsletter.objects.filter(post_id=post.id).first()
-    if status == Newsletter.Status.QUEUED:
-        _send_queue(tenant=tenant, newsletter_id=newsletter.id)
-    return newsletter
-
-
-def _newsletter_release(*, tenant: Tenant, newsletter: Newsletter) -> Newsletter:
-    Newsletter.objects.filter(id=newsletter.id, status=Newsletter.Status.SCHEDULED).update(
-        status=Newsletter.Status.QUEUED, subject=newsletter.post.title
-    )
-    _send_queue(tenant=tenant, newsletter_id=newsletter.id)
-    newsletter.status = Newsletter.Status.QUEUED
-    return newsletter
-
-
-def newsletters_release_due(*, tenant: Tenant) -> int:
-    """Scheduled posts that went live: their newsletters are queued (the scheduled publisher
-    calls this after publishing). Idempotent."""
-    due = list(
-        Newsletter.objects.filter(
-            status=Newsletter.Status.SCHEDULED, post__status=Post.Status.PUBLISHED
-        ).select_related("post")
-    )
-    for newsletter in due:
-        _newsletter_release(tenant=tenant, newsletter=newsletter)
-    return len(due)
-
-
-def _send_queue(*, tenant: Tenant, newsletter_id: int) -> None:
-    dispatch.newsletter_send(newsletter_id, schema_name=tenant.schema_name)
-
-
-def newsletters_stalled(*, older_than: timedelta = timedelta(minutes=10)) -> list[int]:
-    """Sends queued or sending for a while (their message may have been lost): the sweep
-    queues them again; a send still running holds its lock and the extra message is dropped."""
-    cutoff = timezone.now() - older_than
-    return list(
-        Newsletter.objects.filter(
-            Q(status=Newsletter.Status.QUEUED, created_at__lt=cutoff)
-            | Q(status=Newsletter.Status.SENDING, started_at__lt=cutoff)
-        ).values_list("id", flat=True)
-    )
-
-
-def newsletter_test_send(*, tenant: Tenant, post: Post, to: str) -> None:
-    """The post as subscribers will get it, to one member (not counted, nothing recorded)."""
-    parts = mail.newsletter_parts(tenant=tenant, post=post)
-    message = mail.newsletter_message(
-        parts=parts,
-        to=to,
-        unsubscribe_url=mail.reader_url(tenant=tenant, path="/unsubscribe/test/"),
-        message_id=None,
-        subject_prefix="[Test] ",
-    )
-    message.send()

@@ -1,6 +1,7 @@
 """The subscribers part of a Quire export (blog.transfer's registry)."""
 
 from audience import services as audience_services
+from audience import subscriber_import
 from audience.selectors import subscribers_for_export
 from blog.transfer import TransferSection
 from shared.billing.exceptions import LimitReached
@@ -31,7 +32,7 @@ def subscribers_import(*, tenant, rows: list[dict], report: dict) -> None:  # no
     except LimitReached as exc:
         report.setdefault("notes", []).append(f"subscribers not imported: {exc}")
         return
-    report["subscribers"] = audience_services.subscribers_restore(rows=rows)
+    report["subscribers"] = subscriber_import.subscribers_restore(rows=rows)
 
 
 SUBSCRIBERS = TransferSection(

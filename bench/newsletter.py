@@ -70,7 +70,7 @@ def main() -> None:
         from allauth.account.models import EmailAddress
         from django.db import connection
 
-        from audience import services as audience_services
+        from audience import newsletters
         from audience.models import Subscriber
         from blog import services as blog_services
         from shared.accounts.models import User
@@ -99,9 +99,7 @@ def main() -> None:
                 post = blog_services.post_create(
                     tenant=blog, author=owner, title="Bench", body=body, action="publish"
                 )
-                audience_services.newsletter_for_post(
-                    tenant=blog, post=post, by_id=owner.id, wanted=True
-                )
+                newsletters.newsletter_for_post(tenant=blog, post=post, by_id=owner.id, wanted=True)
             connection.set_schema_to_public()
             deadline = time.monotonic() + 600
             while counter.count < args.subscribers and time.monotonic() < deadline:

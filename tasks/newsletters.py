@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 from django.db import connection
 
-from audience import sending
+from audience import newsletters, sending
 from audience import services as audience_services
 from tasks.queue import RETRIED, batch_tenants, fan_out_fleet, task_tenant
 
@@ -58,7 +58,7 @@ def audience_sweep_batch(schema_names: list[str]) -> int:
     removed = 0
     for tenant in batch_tenants(schema_names):
         removed += audience_services.subscribers_expire()
-        for newsletter_id in audience_services.newsletters_stalled():
+        for newsletter_id in newsletters.newsletters_stalled():
             newsletter_send.apply_async(
                 args=[newsletter_id], headers={"_schema_name": tenant.schema_name}
             )

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from audience import services as audience_services
+from audience import newsletters
 from blog import selectors as blog_selectors
 from blog import services as blog_services
 from tasks.queue import RETRIED, fan_out
@@ -39,7 +39,7 @@ def publish_due_batch(schema_names: list[str]) -> int:
             with tenant_context(tenant):
                 done = blog_services.post_publish_due(tenant_id=tenant.id, now=now)
                 if done:  # posts ticked "Email this post" are mailed now that they are live
-                    audience_services.newsletters_release_due(tenant=tenant)
+                    newsletters.newsletters_release_due(tenant=tenant)
                 published += done
                 next_due = blog_selectors.next_scheduled_at()
             tenant_services.publish_schedule_set(tenant_id=tenant.id, next_due_at=next_due)

@@ -7,7 +7,8 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from audience import selectors, services
+from audience import newsletters as newsletter_services
+from audience import selectors, services, subscriber_import
 from audience.forms import AudienceSettingsForm, SubscriberImportForm
 from blog import selectors as blog_selectors
 from blog.models import Post
@@ -54,7 +55,7 @@ def subscribers_import(request: HttpRequest) -> HttpResponse:
         )
         return _subscribers_page(request, import_form=form)
     try:
-        report = services.subscribers_import_csv(tenant=request.tenant, data=upload.read())
+        report = subscriber_import.subscribers_import_csv(tenant=request.tenant, data=upload.read())
     except services.SubscriberInvalid as exc:
         form.add_error("file", exc.message)
         return _subscribers_page(request, import_form=form)
@@ -124,6 +125,8 @@ def newsletter_test(request: HttpRequest, pk: int) -> HttpResponse:
     post = Post.objects.filter(id=pk, kind=Post.Kind.POST).first()
     if post is None:
         return redirect("dashboard")
-    services.newsletter_test_send(tenant=request.tenant, post=post, to=request.user.email)
+    newsletter_services.newsletter_test_send(
+        tenant=request.tenant, post=post, to=request.user.email
+    )
     messages.success(request, f"Test email sent to {request.user.email}.")
     return redirect("post_edit", pk=pk)

@@ -9,8 +9,7 @@ import re
 import pytest
 from django.db import connection
 
-from audience import sending
-from audience import services as audience_services
+from audience import newsletters, sending
 from audience.models import Delivery, Newsletter, Subscriber
 from blog import services as blog_services
 from blog.models import BlogSettings
@@ -28,7 +27,7 @@ def publish_and_send(tenant, *, title="Fresh post", body="Hello **readers**."):
         post = blog_services.post_create(
             tenant=tenant, author=tenant.owner, title=title, body=body, action="publish"
         )
-        newsletter = audience_services.newsletter_for_post(
+        newsletter = newsletters.newsletter_for_post(
             tenant=tenant, post=post, by_id=tenant.owner.id, wanted=True
         )
         result = sending.newsletter_send_run(tenant=tenant, newsletter_id=newsletter.id)

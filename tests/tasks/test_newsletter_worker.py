@@ -7,8 +7,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
 
-from audience import sending
-from audience import services as audience_services
+from audience import newsletters, sending
 from audience.models import Delivery, Newsletter, Subscriber
 from blog import services as blog_services
 from tenants import services as tenant_services
@@ -60,7 +59,7 @@ def test_killed_worker_mid_send_leaves_every_subscriber_exactly_one_copy(tmp_pat
             post = blog_services.post_create(
                 tenant=blog, author=owner, title="Big news", body="Hello.", action="publish"
             )
-            newsletter = audience_services.newsletter_for_post(
+            newsletter = newsletters.newsletter_for_post(
                 tenant=blog, post=post, by_id=owner.id, wanted=True
             )  # queued on commit (autocommit here): the worker takes it
         connection.set_schema_to_public()
