@@ -18,41 +18,36 @@ Keys (in the cache's Redis database), per UTC day D:
 import atexit
 import logging
 import os
-import re
-import secrets
 import threading
 import time as time_
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from hashlib import blake2b
-from urllib.parse import urlsplit
 
 import redis
 from django.conf import settings
 
+from analytics.keys import (  # noqa: F401 (named here for callers)
+    COUNTS_SECONDS,
+    PREFIX,
+    SALT_GRACE_SECONDS,
+    UNIQUE_SECONDS,
+    counts_key,
+    salt_key,
+    unique_key,
+)
+from analytics.visitors import (  # noqa: F401 (named here for callers)
+    _salt_for,
+    _salt_memo,
+    device_class,
+    referrer_domain,
+    visitor_hash,
+)
 from lib import redis_wire
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "quire:an"
-COUNTS_SECONDS = 7 * 86400  # counts the flush never took (beat down) go after a week
-UNIQUE_SECONDS = 3 * 86400  # a day's visitor sketch, while its late batches are flushed
-SALT_GRACE_SECONDS = 3600  # a salt outlives its day by this much (clock skew), then is gone
-
 VIEW, FEED = "view", "feed"
-
-
-def counts_key(day: date) -> str:
-    return f"{PREFIX}:{day.isoformat()}:counts"
-
-
-def unique_key(day: date, tenant_id: int) -> str:
-    return f"{PREFIX}:{day.isoformat()}:uniq:{tenant_id}"
-
-
-def salt_key(day: date) -> str:
-    return f"{PREFIX}:salt:{day.isoformat()}"
 
 
 @lru_cache(maxsize=4)
@@ -128,68 +123,6 @@ def counts_sync() -> None:
     same process: the flush, tests."""
     _queue.flush()
     _sender(settings.REDIS_URL).sync()
-
-
-# --- what a request tells ----------------------------------------------------------------
-
-_TABLET = re.compile(r"iPad|Tablet|Kindle|Silk/|PlayBook|Nexus (7|9|10)|SM-T\d", re.IGNORECASE)
-_MOBILE = re.compile(r"Mobi|iPhone|iPod|Android|Windows Phone|BlackBerry|Opera Mini", re.I)
-_DESKTOP = re.compile(r"Windows NT|Macintosh|X11|Linux|CrOS", re.IGNORECASE)
-
-
-@lru_cache(maxsize=4096)
-def device_class(user_agent: str) -> str:
-    """desktop, mobile, tablet or other, from the user agent (a tablet's Android has no
-    "Mobile"; an iPad asking for the desktop site says Macintosh and counts as desktop)."""
-    if _TABLET.search(user_agent) or ("Android" in user_agent and "Mobile" not in user_agent):
-        return "tablet"
-    if _MOBILE.search(user_agent):
-        return "mobile"
-    if _DESKTOP.search(user_agent):
-        return "desktop"
-    return "other"
-
-
-_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,98}[a-z0-9])?")
-
-
-def referrer_domain(referrer: str, *, own_host: str) -> str:
-    """The referring site's domain (no `www.`), or "" for none, this blog itself, or junk."""
-    if not referrer:
-        return ""
-    try:
-        host = (urlsplit(referrer.strip()).hostname or "").lower().rstrip(".")
-    except ValueError:
-        return ""
-    own = own_host.lower().split(":")[0]
-    if not host or host == own:
-        return ""
-    host = host.removeprefix("www.")
-    return host if _DOMAIN.fullmatch(host) else ""
-
-
-def _salt_for(client: redis.Redis, day: date) -> bytes:
-    """The day's salt: made by whichever process asks first (SET NX), read by the others,
-    then remembered by this process until the day changes."""
-    cached = _salt_memo.get("salt")
-    if cached is not None and cached[0] == day:
-        return cached[1]
-    key = salt_key(day)
-    ends = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
-    expires = int(ends.timestamp()) + SALT_GRACE_SECONDS
-    fresh = secrets.token_bytes(16)
-    client.set(key, fresh, nx=True, exat=expires)
-    salt = client.get(key) or fresh
-    _salt_memo["salt"] = (day, salt)
-    return salt
-
-
-_salt_memo: dict[str, tuple[date, bytes]] = {}
-
-
-def visitor_hash(*, salt: bytes, tenant_id: int, ip: str, user_agent: str) -> str:
-    data = b"|".join([salt, str(tenant_id).encode(), ip.encode(), user_agent.encode()])
-    return blake2b(data, digest_size=16).hexdigest()
 
 
 # --- recording -----------------------------------------------------------------------------
