@@ -15,20 +15,20 @@ from django.utils import timezone
 
 from lib.queue import enqueue
 from tasks.queue import RETRIED
-from webhooks import services as webhook_services
+from webhooks import attempts as webhook_attempts
 
 
 @shared_task(**RETRIED)
 def webhook_deliver(delivery_id: int) -> str:
-    delivery = webhook_services.delivery_attempt(delivery_id=delivery_id)
+    delivery = webhook_attempts.delivery_attempt(delivery_id=delivery_id)
     return "skipped" if delivery is None else delivery.status
 
 
 @shared_task(acks_late=True)
 def webhook_deliveries_sweep() -> int:
     now = timezone.now()
-    ids = webhook_services.deliveries_due(now=now)
+    ids = webhook_attempts.deliveries_due(now=now)
     for delivery_id in ids:
         enqueue(webhook_deliver.name, delivery_id)
-    webhook_services.deliveries_prune(before=now - timedelta(days=settings.QUIRE_WEBHOOK_LOG_DAYS))
+    webhook_attempts.deliveries_prune(before=now - timedelta(days=settings.QUIRE_WEBHOOK_LOG_DAYS))
     return len(ids)

@@ -5,7 +5,7 @@ import pytest
 
 from tests.conftest import host_client
 from tests.webhooks.conftest import hook
-from webhooks import services
+from webhooks import attempts, services
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def test_register_see_the_secret_once_send_a_test_and_read_the_log(
     assert response.status_code == 302
     delivery = WebhookDelivery.objects.get(endpoint=endpoint)
     assert delivery.event == "ping"
-    services.delivery_attempt(delivery_id=delivery.id)  # what the worker does
+    attempts.delivery_attempt(delivery_id=delivery.id)  # what the worker does
     for _ in range(5):
         services.webhook_ping(tenant_id=blog.id, endpoint_id=endpoint.id)
     with django_assert_max_num_queries(10):  # not one per delivery

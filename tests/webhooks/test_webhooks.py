@@ -16,8 +16,8 @@ from shared.billing.exceptions import LimitReached
 from tests.factories import UserFactory
 from tests.webhooks.conftest import hook
 from tests.webhooks.receiver import signature_valid
+from webhooks import attempts, services
 from webhooks import delivery as wire
-from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def _attempt_all(endpoint) -> list[WebhookDelivery]:
         .order_by("id")
         .values_list("id", flat=True)
     )
-    return [services.delivery_attempt(delivery_id=i) for i in ids]
+    return [attempts.delivery_attempt(delivery_id=i) for i in ids]
 
 
 def test_post_services_emit_events_signed_with_the_endpoint_secret(blog, receiver):
@@ -125,17 +125,17 @@ def test_a_failing_receiver_is_retried_then_the_delivery_fails(blog, receiver, s
     settings.QUIRE_WEBHOOK_RETRY_SECONDS = [0.2, 0.2]
     endpoint = hook(blog, receiver, "/down")
     delivery = services.webhook_ping(tenant_id=blog.id, endpoint_id=endpoint.id)
-    first = services.delivery_attempt(delivery_id=delivery.id)
+    first = attempts.delivery_attempt(delivery_id=delivery.id)
     assert (first.status, first.attempts, first.response_code) == ("pending", 1, 503)
-    assert services.delivery_attempt(delivery_id=delivery.id) is None  # not due yet: not sent
+    assert attempts.delivery_attempt(delivery_id=delivery.id) is None  # not due yet: not sent
     for attempt in (2, 3):
         time.sleep(0.25)
-        done = services.delivery_attempt(delivery_id=delivery.id)
+        done = attempts.delivery_attempt(delivery_id=delivery.id)
         assert done.attempts == attempt
     assert (done.status, done.next_attempt_at, done.error) == ("failed", None, "Answered 503.")
     assert len(receiver.verified("/down")) == 3
     time.sleep(0.25)
-    assert services.delivery_attempt(delivery_id=delivery.id) is None  # failed stays failed
+    assert attempts.delivery_attempt(delivery_id=delivery.id) is None  # failed stays failed
 
 
 def test_the_production_schedule_retries_for_about_a_day():
@@ -199,7 +199,7 @@ def test_addresses_are_checked_again_at_delivery_time(blog, receiver, settings):
     endpoint = hook(blog, receiver, "/ok")
     settings.QUIRE_WEBHOOK_ALLOW_LOOPBACK = False
     delivery = services.webhook_ping(tenant_id=blog.id, endpoint_id=endpoint.id)
-    done = services.delivery_attempt(delivery_id=delivery.id)
+    done = attempts.delivery_attempt(delivery_id=delivery.id)
     assert done.response_code is None and "private or local" in done.error
     assert receiver.requests == []
     with pytest.raises(wire.DeliveryRefused, match="resolves to a private or local"):
@@ -209,7 +209,7 @@ def test_addresses_are_checked_again_at_delivery_time(blog, receiver, settings):
 def test_redirects_are_not_followed(blog, receiver):
     endpoint = hook(blog, receiver, "/redirect")
     delivery = services.webhook_ping(tenant_id=blog.id, endpoint_id=endpoint.id)
-    done = services.delivery_attempt(delivery_id=delivery.id)
+    done = attempts.delivery_attempt(delivery_id=delivery.id)
     assert done.response_code == 302 and "not followed" in done.error and done.status == "pending"
     assert [r.path for r in receiver.requests] == ["/redirect"]
 
@@ -217,7 +217,7 @@ def test_redirects_are_not_followed(blog, receiver):
 def test_a_huge_answer_is_read_up_to_the_cap_and_its_first_kb_kept(blog, receiver):
     endpoint = hook(blog, receiver, "/huge")
     delivery = services.webhook_ping(tenant_id=blog.id, endpoint_id=endpoint.id)
-    done = services.delivery_attempt(delivery_id=delivery.id)
+    done = attempts.delivery_attempt(delivery_id=delivery.id)
     assert done.status == "succeeded" and done.response_body == "x" * wire.RESPONSE_KEPT
     deadline = time.monotonic() + 10
     while not receiver.huge_sent and time.monotonic() < deadline:
@@ -250,7 +250,7 @@ def test_a_downgrade_stops_deliveries(blog, receiver):
 def test_payloads_are_compact_json_of_what_was_stored(blog, receiver):
     endpoint = hook(blog, receiver, "/ok")
     delivery = services.webhook_ping(tenant_id=blog.id, endpoint_id=endpoint.id)
-    services.delivery_attempt(delivery_id=delivery.id)
+    attempts.delivery_attempt(delivery_id=delivery.id)
     (got,) = receiver.verified("/ok")
     assert got.json == json.loads(json.dumps(WebhookDelivery.objects.get(id=delivery.id).payload))
     assert got.json["event"] == "ping"
