@@ -23,11 +23,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lib.errors import ApplicationError
+from lib.urls import blog_host
 from shared.billing.services import limits_check_feature
 from shared.console.services import audit_log_record
 from tenants import dispatch
 from tenants.models import CustomDomain, Domain, Tenant
-from tenants.routing import blog_host, routing_invalidate
+from tenants.routing import routing_invalidate
 from tenants.signals import tenant_hosts_changed
 
 TXT_PREFIX = "_quire-challenge"

@@ -29,7 +29,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
 
-from lib.urls import blog_host  # noqa: F401 (re-exported)
+from lib.urls import blog_host
 from tenants.models import Domain, Tenant
 
 logger = logging.getLogger(__name__)

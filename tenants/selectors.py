@@ -2,9 +2,8 @@
 
 from django.http import HttpRequest
 
-from lib.urls import absolute_url, blog_url, platform_url  # noqa: F401 (platform_url re-exported)
+from lib.urls import absolute_url, blog_host, blog_url
 from tenants.models import Domain, PublishSchedule, Tenant
-from tenants.routing import blog_host
 
 
 def subdomain_taken(*, subdomain: str) -> bool:

@@ -6,12 +6,13 @@ from datetime import datetime
 from django.db import IntegrityError, connection, transaction
 
 from lib.errors import Conflict
+from lib.urls import blog_host
 from shared.accounts import services as account_services
 from shared.accounts.models import Membership, User
 from shared.billing import services as billing_services
 from tenants import dispatch, fleet, pool, schemas
 from tenants.models import Domain, PublishSchedule, Tenant
-from tenants.routing import blog_host, routing_invalidate, tenant_routing_invalidate
+from tenants.routing import routing_invalidate, tenant_routing_invalidate
 from tenants.selectors import subdomain_taken
 from tenants.subdomains import subdomain_validate
 

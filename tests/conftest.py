@@ -13,9 +13,9 @@ from django.db import connection
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
+from lib.urls import blog_host
 from shared.accounts.models import Membership
 from tenants import routing, schemas, services
-from tenants.routing import blog_host
 from tests.factories import PASSWORD, UserFactory
 from tests.prod.dns_server import DnsServer
 from tests.support.domains import APEX_IP, TARGET

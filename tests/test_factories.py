@@ -6,10 +6,10 @@ from django.db import connection
 
 from audience.models import Subscriber
 from blog.models import Post, PostRevision
+from lib.urls import blog_host
 from shared.accounts.models import Membership
 from tenants.context import tenant_context
 from tenants.models import Domain, Tenant
-from tenants.routing import blog_host
 from tests.factories import (
     BlogFactory,
     MemberFactory,

@@ -27,7 +27,6 @@ _BAD_ADDRESS = {
     "credentials": "addresses with a user name or password are not fetched",
     "port": "the address has a bad port",
 }
-__all__ = ["FetchRefused", "Fetched", "address_allowed", "image_fetch"]
 
 
 class FetchRefused(Refused):

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from analytics import counting
-from tenants.routing import blog_host
+from lib.urls import blog_host
 
 BROWSER = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -10,7 +10,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tenants.routing import blog_host
+from lib.urls import blog_host
 from tests.api.conftest import content_key, make_post, token_for
 from tests.conftest import plan_set
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 from blog.contrast import ContrastProblem, accent_problems, contrast_ratio, relative_luminance
 from blog.models import BlogSettings, Post
 from blog.rendering import markdown_render
+from lib.urls import blog_host
 from shared.accounts.models import Membership
 from tenants.context import tenant_context
-from tenants.routing import blog_host
 from tests.blog.conftest import login, write
 from tests.conftest import add_member, host_client, plan_set
 from tests.support.blog_settings import BASE

@@ -219,7 +219,7 @@ def test_a_blog_fetches_into_its_own_prefix_only(
     ],
 )
 def test_which_addresses_may_be_fetched(ip, allowed):
-    from blog.imports.fetch import address_allowed
+    from lib.http import address_allowed
 
     assert address_allowed(ip) is allowed
 

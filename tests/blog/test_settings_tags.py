@@ -1,9 +1,10 @@
 """Blog settings (look, words, language, navigation) and the tags screen."""
 
 from blog.models import BlogSettings, Post
+from lib.urls import blog_host
 from tenants.context import tenant_context
 from tenants.models import Tenant
-from tenants.routing import blog_host, host_resolve
+from tenants.routing import host_resolve
 from tests.blog.conftest import write
 from tests.conftest import host_client
 from tests.support.blog_settings import BASE

@@ -6,7 +6,7 @@ import pytest
 import requests
 from django.test import Client
 
-from tenants.routing import blog_host
+from lib.urls import blog_host
 from tests.blog.conftest import write
 from tests.cache_headers import security_headers
 from tests.conftest import PASSWORD

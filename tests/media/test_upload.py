@@ -5,11 +5,11 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from lib.urls import blog_host
 from media import services as media_services
 from media.models import MediaFile
 from media.storage import media_storage, private_key
 from tenants.context import tenant_context
-from tenants.routing import blog_host
 from tests.blog.conftest import write
 from tests.conftest import add_member, plan_set
 from tests.media import images as make

@@ -10,12 +10,12 @@ from django.db import connection
 from django.utils import timezone
 
 from blog import services as blog_services
+from lib.urls import blog_host
 from shared.billing.exceptions import LimitReached
 from shared.console.models import AuditLog
 from tenants import domains, routing
 from tenants.context import tenant_context
 from tenants.models import CustomDomain, Domain, Tenant
-from tenants.routing import blog_host
 from tenants.services import tenant_set_status
 from tests.accounts.mfa_helpers import mfa_login, totp_enrol
 from tests.conftest import host_client, plan_set

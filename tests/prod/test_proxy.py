@@ -5,8 +5,8 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
+from lib.urls import blog_host
 from tenants.proxy import TrustedProxyMiddleware, client_address, trusted_networks
-from tenants.routing import blog_host
 
 TRUSTED = trusted_networks(["127.0.0.1/32", "10.0.0.0/8", "::1/128"])
 

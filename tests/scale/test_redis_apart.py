@@ -27,7 +27,7 @@ import sys
 from django.test import Client
 from django.contrib.auth import get_user_model
 from tenants.models import Tenant
-from tenants.routing import blog_host
+from lib.urls import blog_host
 from tests.blog.conftest import write
 blog = Tenant.objects.get(schema_name=sys.argv[1])
 post = write(blog, "Apart", author=get_user_model().objects.get(pk=sys.argv[2]))

@@ -13,7 +13,7 @@ import pytest
 import requests
 from django.test import Client
 
-from tenants.routing import blog_host
+from lib.urls import blog_host
 from tests.blog.conftest import write
 from tests.conftest import PASSWORD
 from tests.scale.servers import gunicorn_hosts

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from blog import services as blog_services
 from blog.models import Post
+from lib.urls import platform_url
 from shared.accounts import services as account_services
 from shared.accounts.models import User
 from tenants import selectors, services
@@ -83,6 +84,6 @@ class Command(BaseCommand):
                 f"  staff login: {staff_email} (password shown when it was made; "
                 "`.venv/bin/python manage.py reset_staff_password` sets a new one)"
             )
-        root = selectors.platform_url(path="/")
+        root = platform_url(path="/")
         self.stdout.write(f"  platform:    {root}  (staff console: {root}admin/)")
         self.stdout.write(f"  dashboard:   {home}dashboard/  (log in there with the staff account)")
