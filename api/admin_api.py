@@ -39,6 +39,7 @@ from api.admin_schemas import (
     post_etag,
     post_out,
 )
+from api.comments import admin_router
 from api.common import Actor, AdminToken, ApiError, ErrorOut, install_error_handlers
 from blog.models import Post
 from blog.selectors import tags_with_counts
@@ -60,6 +61,7 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 install_error_handlers(api)
+api.add_router("", admin_router)  # the comment moderation queue
 _ERRORS = {400: ErrorOut, 401: ErrorOut, 402: ErrorOut, 403: ErrorOut, 429: ErrorOut}
 _ONE = {404: ErrorOut, **_ERRORS}
 

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from api import selectors
 from api.cache import content_cached
+from api.comments import content_router
 from api.common import ContentKeyHeader, ContentKeyQuery, ErrorOut, install_error_handlers
 from blog import selectors as blog_selectors
 from blog.models import Post, tag_slug
@@ -132,6 +133,7 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 install_error_handlers(api)
+api.add_router("", content_router)  # a post's comments
 _ERRORS = {400: ErrorOut, 401: ErrorOut, 429: ErrorOut}
 
 

@@ -12,3 +12,10 @@ def confirmation_send(subscriber_id: int, *, schema_name: str) -> None:
 
 def newsletter_send(newsletter_id: int, *, schema_name: str) -> None:
     enqueue_on_commit(NEWSLETTER_SEND, newsletter_id, schema_name=schema_name)
+
+
+MEMBER_SIGNIN_SEND = "tasks.newsletters.member_signin_send"
+
+
+def member_signin_send(email: str, next_path: str, *, schema_name: str) -> None:
+    enqueue_on_commit(MEMBER_SIGNIN_SEND, email, next_path, schema_name=schema_name)

@@ -2,12 +2,15 @@
 
 from django.urls import path
 
-from audience.views import dashboard, reader
+from audience.views import dashboard, members, reader
 
 reader_urls = [
     path("subscribe/", reader.subscribe, name="subscribe"),
     path("subscribe/confirm/<str:token>/", reader.confirm, name="subscribe_confirm"),
     path("unsubscribe/<str:token>/", reader.unsubscribe, name="unsubscribe"),
+    path("members/signin/", members.signin, name="member_signin"),
+    path("members/signin/<str:token>/", members.signin_link, name="member_signin_link"),
+    path("members/signout/", members.signout, name="member_signout"),
 ]
 
 dashboard_urls = [

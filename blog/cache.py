@@ -74,6 +74,17 @@ def index_key(schema: str) -> str:
     return f"index-{schema}"
 
 
+def version_key(schema: str) -> str:
+    """The Redis key of a blog's page-cache version: caches of fragments above blog (comments)
+    read it beside their own, so that whatever retires a blog's pages retires theirs too."""
+    return _VERSION_KEY.format(schema=schema)
+
+
+def redis_client() -> redis.Redis:
+    """The page cache's Redis client (one per process), for caches of fragments above blog."""
+    return _redis()
+
+
 @lru_cache(maxsize=4)
 def _client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)

@@ -52,3 +52,6 @@ if STORAGES["media"]["BACKEND"].endswith("FileSystemStorage"):
 QUIRE_WEBHOOK_ALLOW_LOOPBACK = True
 QUIRE_WEBHOOK_RETRY_SECONDS = [0.5, 0.5]
 QUIRE_WEBHOOK_TIMEOUT = 3.0
+
+# No test reaches the real Akismet: a test that wants one starts tests/support/akismet.py.
+QUIRE_AKISMET_URL = "http://127.0.0.1:9"

@@ -7,6 +7,7 @@ from api import urls as api_urls
 from audience import urls as audience_urls
 from blog import search_views
 from blog import urls as blog_urls
+from comments import urls as comment_urls
 
 _PLATFORM_ONLY = ("dashboard/", "accounts/")
 
@@ -14,6 +15,7 @@ urlpatterns = [
     api_urls.content_urls,  # the Content API; the Admin API stays on the platform subdomain
     path("search/", search_views.search_page, name="search"),
     *audience_urls.reader_urls,  # subscribe, confirm, unsubscribe (no session needed)
+    *comment_urls.reader_urls,  # the thread, counts and the writes (member cookie, no session)
 ] + [
     pattern
     for pattern in blog_urls.urlpatterns

@@ -31,6 +31,7 @@ urlpatterns = [
     path("search/suggest/<str:q>/", reader_page(search_views.search_suggest), name="suggest"),
     path("", include("media.urls")),
     path("", include("audience.urls")),  # before blog's /<slug>/
+    path("", include("comments.urls")),
     path("", include("blog.urls")),
 ]
 

@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 from analytics import selectors as analytics_selectors
 from analytics.charts import daily_chart_svg
 from blog.cache import blog_changed
+from comments import stats as comment_stats
 from lib.errors import ApplicationError, error_message
 from shared.accounts.models import Membership
 from shared.billing import plans as plan_data
@@ -316,8 +317,14 @@ class TenantAdmin(admin.ModelAdmin):
         today = timezone.now().date()
         platform_views = analytics_selectors.platform_views_per_day(days=30, today=today)
         most_read = analytics_selectors.most_read_blogs(days=30, today=today)
+        volume = sorted(
+            comment_stats.comment_volume(days=30, today=today).items(),
+            key=lambda item: -item[1]["all"],
+        )[:20]
         names = dict(
-            Tenant.objects.filter(id__in=[t for t, *_ in most_read]).values_list("id", "name")
+            Tenant.objects.filter(
+                id__in=[t for t, *_ in most_read] + [t for t, _ in volume]
+            ).values_list("id", "name")
         )
         mrr = billing_selectors.mrr_cents()
         context = self.admin_site.each_context(request) | {
@@ -332,6 +339,16 @@ class TenantAdmin(admin.ModelAdmin):
                 line=("Feed fetches", [feeds for _day, _views, feeds in platform_views]),
             ),
             "most_read": [(tid, names.get(tid, f"blog {tid}"), v, u) for tid, v, u in most_read],
+            "comment_volume": [
+                (
+                    tid,
+                    names.get(tid, f"blog {tid}"),
+                    n["all"],
+                    n.get("spam", 0),
+                    round(100 * n.get("spam", 0) / n["all"]) if n["all"] else 0,
+                )
+                for tid, n in volume
+            ],  # fmt: skip
             "charts": [
                 charts.bar_chart_svg(
                     title="Signups per day (30 days)",

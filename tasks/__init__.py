@@ -6,6 +6,7 @@ Every module here is imported by the worker (config/celery.py: `imports = ("task
 from tasks import (
     analytics,
     billing,
+    comments,
     domains,
     imports,
     media,
@@ -20,6 +21,7 @@ from tasks import (
 __all__ = [
     "analytics",
     "billing",
+    "comments",
     "domains",
     "imports",
     "media",

@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 from django.db import connection
 
-from audience import newsletters, sending
+from audience import members, newsletters, sending
 from audience import services as audience_services
 from tasks.queue import RETRIED, batch_tenants, fan_out_fleet, task_tenant
 
@@ -22,6 +22,15 @@ def subscriber_confirmation_send(subscriber_id: int) -> bool:
         )
     except OSError as exc:  # smtplib's errors are OSErrors: the mail server is unreachable
         raise subscriber_confirmation_send.retry(exc=exc, countdown=30) from exc
+
+
+@shared_task(**RETRIED | {"max_retries": 3})
+def member_signin_send(email: str, next_path: str) -> None:
+    """Mail one member's sign-in link; an unreachable mail server retries a few times."""
+    try:
+        members.member_signin_send(tenant=task_tenant(), email=email, next_path=next_path)
+    except OSError as exc:
+        raise member_signin_send.retry(exc=exc, countdown=30) from exc
 
 
 @shared_task(**RETRIED | {"soft_time_limit": 600, "time_limit": 660}, bind=True)

@@ -60,6 +60,11 @@ sub vcl_recv {
     if (req.http.Authorization || req.http.Cookie ~ "(^|;\s*)(sessionid|csrftoken)=") {
         return (pass);
     }
+    # A reader's own part of a comment thread, and member sign-in, need the reader's cookies
+    # (quire_member, quire_commented); the thread itself is one copy for everyone.
+    if (req.url ~ "^/comments/[0-9]+/me/" || req.url ~ "^/members/") {
+        return (pass);
+    }
     # Anything else in Cookie (analytics) does not change the page: one copy for everyone.
     unset req.http.Cookie;
     # Feeds go through to Quire, where each fetch is counted (analytics) and answered from

@@ -18,6 +18,9 @@ EVENTS = (
     "post.deleted",
     "member.added",
     "member.removed",
+    "comment.created",
+    "comment.approved",
+    "comment.deleted",
 )
 PING = "ping"  # the dashboard's "send test"
 

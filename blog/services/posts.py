@@ -378,3 +378,17 @@ def post_publish_due(*, tenant_id: int, now: datetime) -> int:
             post.status = Post.Status.PUBLISHED
             post_event.send(sender=Post, tenant_id=tenant_id, event="post.published", post=post)
     return done
+
+
+def post_metadata_set(*, post_id: int, key: str, value: object) -> None:
+    """Set (or, with None, remove) one key of a post's `metadata`, in place: the post's other
+    fields, its version and its cached page are untouched (apps above keep per-post options
+    there, shown under the post through their own fragments)."""
+    with transaction.atomic():
+        post = Post.objects.select_for_update().only("id", "metadata").get(id=post_id)
+        metadata = dict(post.metadata or {})
+        if value is None:
+            metadata.pop(key, None)
+        else:
+            metadata[key] = value
+        Post.objects.filter(id=post_id).update(metadata=metadata)

@@ -67,6 +67,8 @@ ACCOUNT_RATE_LIMITS = {
     # Subscribing to a blog, and a writer's test sends of a newsletter.
     "subscribe": env("QUIRE_RATE_SUBSCRIBE", default="10/h/ip,3/h/key"),
     "newsletter_test": env("QUIRE_RATE_NEWSLETTER_TEST", default="20/h/user"),
+    # Comments and replies: per client address, and per member or guest address (key).
+    "comment": env("QUIRE_RATE_COMMENT", default="20/m/ip,6/m/key"),
 }
 
 # Social login (GitHub, Google): off unless both of a provider's variables are set. With

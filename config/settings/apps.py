@@ -40,6 +40,7 @@ TENANT_APPS = [
     "media",
     "api",
     "audience",  # subscribers, sends and deliveries
+    "comments",  # comments, likes and their moderation
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -94,6 +94,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Removes expired unconfirmed subscriptions, and queues again any send left waiting (its
     # message lost while the broker was down); a send already running elsewhere is left alone.
+    "comments-daily": {  # the writers' daily digests of comments on their posts
+        "task": "tasks.comments.comments_daily_dispatch",
+        "schedule": crontab(minute=0, hour=7),
+    },
+    "comments-sweep": {  # spam checks whose message was lost
+        "task": "tasks.comments.comments_sweep_dispatch",
+        "schedule": crontab(minute="*/15"),
+    },
     "audience-sweep": {
         "task": "tasks.newsletters.audience_sweep_dispatch",
         "schedule": crontab(minute="*/15"),

@@ -1,5 +1,5 @@
 """What the product's features may be tuned with: billing, the front cache, analytics,
-import and export, outgoing webhooks."""
+import and export, outgoing webhooks, comments' spam check."""
 
 from config.settings.base import env
 
@@ -74,3 +74,10 @@ QUIRE_WEBHOOK_ALLOW_LOOPBACK = False
 
 # How long an export's emailed download link works.
 QUIRE_EXPORT_LINK_SECONDS = env.int("QUIRE_EXPORT_LINK_SECONDS", default=7 * 24 * 3600)
+
+# --- comments' spam check (comments/spam.py) ---
+# A blog whose owner gave an Akismet key has its comments checked there before they are
+# published: the Akismet API's address (tests point it at a local stand-in) and the seconds it
+# has to answer (then the check is retried later).
+QUIRE_AKISMET_URL = env("QUIRE_AKISMET_URL", default="https://rest.akismet.com")
+QUIRE_AKISMET_TIMEOUT = env.float("QUIRE_AKISMET_TIMEOUT", default=5.0)

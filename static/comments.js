@@ -1,0 +1,115 @@
+/* A post's comments: fetch the cached thread, then what is this reader's own (the form's
+   token, their pending comments), and send comments, replies, edits, deletes and likes as
+   JSON. Without JavaScript the post reads the same; the thread is at /comments/<id>/. */
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-comments-for]");
+  if (!box) return;
+  var postId = box.getAttribute("data-comments-for");
+  var base = "/comments/" + postId + "/";
+  var me = null;
+
+  function send(url, data) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json"}, body: JSON.stringify(data || {})
+    }).then(function (r) { return r.json().then(function (j) { j._status = r.status; return j; }); });
+  }
+  function fragment(html) {
+    var t = document.createElement("template"); t.innerHTML = html; return t.content.firstElementChild;
+  }
+  function showOwn(el) {
+    var own = el.querySelector(".own-actions"); if (own) own.hidden = false;
+  }
+  function place(el, parentId) {
+    var section = box.querySelector(".thread");
+    var none = section.querySelector(".no-comments"); if (none) none.remove();
+    if (parentId) {
+      var parent = document.getElementById("comment-" + parentId);
+      var tree = parent && parent.closest(".comment-tree");
+      if (tree) {
+        var replies = tree.querySelector(".replies");
+        if (!replies) { replies = document.createElement("div"); replies.className = "replies"; tree.appendChild(replies); }
+        replies.appendChild(el); return;
+      }
+    }
+    var wrap = document.createElement("div"); wrap.className = "comment-tree"; wrap.appendChild(el);
+    section.appendChild(wrap);
+  }
+  function setup() {
+    var form = box.querySelector(".comment-form");
+    fetch(base + "me/", {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (data) {
+      me = data;
+      (data.pending || []).forEach(function (p) {
+        if (!document.getElementById("comment-" + p.id)) { var el = fragment(p.html); showOwn(el); place(el, p.parent); }
+      });
+      (data.own || []).forEach(function (id) { var el = document.getElementById("comment-" + id); if (el) showOwn(el); });
+      (data.liked || []).forEach(function (id) {
+        var b = id ? box.querySelector('[data-like="' + id + '"]') : document.querySelector("[data-like-post]");
+        if (b) b.setAttribute("aria-pressed", "true");
+      });
+      if (!form) return;
+      if (data.refusal) { var s = box.querySelector(".comment-signin"); if (s) s.hidden = false; return; }
+      form.hidden = false;
+      form.elements.token.value = data.token;
+      if (data.commenter) { form.querySelector(".comment-as").textContent = "Commenting as " + data.commenter.name; }
+      else { form.querySelector(".guest-fields").hidden = false; }
+    });
+    if (!form) return;
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var error = form.querySelector(".comment-error"); error.hidden = true;
+      var data = {};
+      ["body", "parent", "token", "name", "email", "url", "website"].forEach(function (n) { if (form.elements[n]) data[n] = form.elements[n].value; });
+      var button = form.querySelector("button[type=submit]"); button.disabled = true;
+      send(base + "post/", data).then(function (j) {
+        button.disabled = false;
+        if (j.error) { error.textContent = j.error; error.hidden = false; return; }
+        var el = fragment(j.html); showOwn(el); place(el, j.parent);
+        form.elements.body.value = ""; form.elements.parent.value = "";
+        form.querySelector(".comment-reply-to").hidden = true;
+        return fetch(base + "me/", {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) { form.elements.token.value = d.token; });
+      }, function () { button.disabled = false; error.textContent = "Could not reach the blog: your comment is kept, send it again."; error.hidden = false; });
+    });
+    box.addEventListener("click", function (e) {
+      var t = e.target.closest("button"); if (!t) return;
+      if (t.dataset.reply) {
+        form.elements.parent.value = t.dataset.reply;
+        var r = form.querySelector(".comment-reply-to"); r.hidden = false; r.querySelector("strong").textContent = t.dataset.name;
+        form.elements.body.focus();
+      } else if (t.classList.contains("cancel-reply")) {
+        form.elements.parent.value = ""; form.querySelector(".comment-reply-to").hidden = true;
+      } else if (t.dataset.like) {
+        send(base + "like/", {comment: t.dataset.like}).then(function (j) {
+          if (j.error) { alert(j.error); return; }
+          t.setAttribute("aria-pressed", j.liked ? "true" : "false"); t.querySelector(".like-count").textContent = j.count;
+        });
+      } else if (t.dataset.delete) {
+        if (!confirm("Delete this comment?")) return;
+        send("/comments/c/" + t.dataset.delete + "/delete/").then(function (j) {
+          if (j.error) { alert(j.error); return; }
+          var el = document.getElementById("comment-" + t.dataset.delete); if (el) el.remove();
+        });
+      } else if (t.dataset.edit) {
+        var el = document.getElementById("comment-" + t.dataset.edit);
+        var text = prompt("Edit your comment", el.querySelector(".comment-body").innerText);
+        if (text === null) return;
+        send("/comments/c/" + t.dataset.edit + "/edit/", {body: text}).then(function (j) {
+          if (j.error) { alert(j.error); return; }
+          var fresh = fragment(j.html); showOwn(fresh); el.replaceWith(fresh);
+        });
+      }
+    });
+  }
+  fetch(base, {credentials: "same-origin"}).then(function (r) { return r.ok ? r.text() : ""; }).then(function (html) {
+    if (!html.trim()) return;
+    box.innerHTML = html; box.hidden = false; setup();
+  });
+  var likePost = document.querySelector("[data-like-post]");
+  if (likePost) likePost.addEventListener("click", function () {
+    send(base + "like/", {}).then(function (j) {
+      if (j.error) { alert(j.error); return; }
+      likePost.setAttribute("aria-pressed", j.liked ? "true" : "false"); likePost.querySelector(".like-count").textContent = j.count;
+    });
+  });
+})();
