@@ -29,6 +29,7 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
     top_posts = figures.top.get(Dimension.POST, [])
     posts = blog_selectors.posts_by_id(ids=[int(k) for k, _n in top_posts if k.isdecimal()])
     subscribers = selectors.subscribers_per_day(days=figures.days)
+    engagement = selectors.engagement_per_day(days=figures.days)
     context = {
         "role": request.role,
         "days": days,
@@ -51,6 +52,14 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
             days=figures.days,
             bars=("Subscribers", subscribers),
             line=None,
+        ),
+        "engagement_chart": None
+        if engagement is None
+        else daily_chart_svg(
+            title=f"Comments and likes per day, last {days} days",
+            days=figures.days,
+            bars=("Comments", engagement[0]),
+            line=("Likes", engagement[1]),
         ),
     }
     return render(request, "analytics/dashboard.html", context)

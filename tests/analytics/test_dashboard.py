@@ -42,7 +42,7 @@ def test_owner_sees_views_visitors_chart_and_top_lists(
     services.analytics_flush()
     seed_days(tenant, {40: (999, 500)})  # outside 30 days: only in the 90-day view
     client = login(tenant, tenant.owner, password)
-    with django_assert_max_num_queries(11):  # + one for the subscribers chart
+    with django_assert_max_num_queries(13):  # + one for the subscribers chart, two for comments
         response = client.get("/dashboard/analytics/")
     assert response.status_code == 200
     html = response.content
