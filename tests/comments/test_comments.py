@@ -224,3 +224,32 @@ def test_nothing_crosses_blogs(tenant, other_tenant, post):
     assert _comments(other_tenant) == []
     with tenant_context(other_tenant):
         assert Like.objects.count() == 0
+
+
+def test_a_concurrent_edit_and_delete_end_deleted_and_the_edit_is_told(tenant, post):
+    import threading
+
+    from django.db import connections
+
+    rules_set(tenant, moderation="none")
+    ann = member_client(tenant, "ann@example.org")
+    for _round in range(3):
+        made = send(ann, post, tenant, body="Race me").json()
+        answers, barrier = {}, threading.Barrier(2)
+
+        def act(action, made=made, answers=answers, barrier=barrier):
+            client = host_client(tenant)
+            client.cookies["quire_member"] = ann.cookies["quire_member"].value
+            barrier.wait()
+            url = f"/comments/c/{made['id']}/{action}/"
+            answers[action] = client.post(url, {"body": "Edited"}, "application/json").status_code
+            connections.close_all()
+
+        threads = [threading.Thread(target=act, args=(a,)) for a in ("edit", "delete")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers["delete"] == 200 and answers["edit"] in (200, 409), answers
+        with tenant_context(tenant):
+            assert not Comment.objects.filter(id=made["id"]).exists()

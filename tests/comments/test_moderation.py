@@ -20,6 +20,7 @@ from tenants.context import tenant_context
 from tests.comments.conftest import member_client, rules_set, send
 from tests.conftest import add_member, host_client, plan_set
 from tests.factories import PostFactory, SubscriberFactory
+from tests.html import parse
 from webhooks.models import WebhookDelivery
 from webhooks.services import endpoint_create
 
@@ -215,3 +216,16 @@ def test_the_console_counts_comments_and_spam_per_blog(tenant, post):
         services.comments_moderate(tenant_id=tenant.id, comment_ids=ids[:1], action="spam")
     after = stats.comment_volume()[tenant.id]
     assert (after["all"], after["spam"]) == (before["all"] + 3, before.get("spam", 0) + 1)
+
+
+def test_staff_see_comment_volume_and_spam_rate_per_blog(tenant, post, password):
+    from tests.support.console import staff_client
+
+    ids = _made(tenant, post, n=4)
+    with tenant_context(tenant):
+        services.comments_moderate(tenant_id=tenant.id, comment_ids=ids[:1], action="spam")
+    page = staff_client(password).get("/admin/tenants/tenant/console/")
+    assert page.status_code == 200
+    table = parse(page.content).find(".//table[@id='comment-volume']")
+    row = [c.text or "".join(c.itertext()) for c in table.find("tbody/tr")]
+    assert row[0].strip() == tenant.name and row[1:] == ["4", "1", "25%"]
