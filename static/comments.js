@@ -102,8 +102,8 @@
     });
   }
   fetch(base, {credentials: "same-origin"}).then(function (r) { return r.ok ? r.text() : ""; }).then(function (html) {
-    if (!html.trim()) return;
-    box.innerHTML = html; box.hidden = false; setup();
+    box.innerHTML = html.trim() ? html : "";
+    if (html.trim()) setup();
   });
   var likePost = document.querySelector("[data-like-post]");
   if (likePost) likePost.addEventListener("click", function () {

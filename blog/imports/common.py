@@ -30,6 +30,12 @@ class ImportItem:
     old_slugs: list[str] = field(default_factory=list)  # earlier URLs, answering 301
     images: list[str] = field(default_factory=list)  # remote image URLs in body and cover
     notes: list[str] = field(default_factory=list)  # what was changed on the way in
+    # Its comments as read, for the apps that import them (blog.transfer's hooks; blog never
+    # writes them): plain dicts with "id" and "parent" (the file's ids, "" for a top-level
+    # comment), "status" ("approved", "pending", "spam" or "deleted"), "reason" (why held,
+    # may be ""), "author_name", "author_email", "author_url", "ip", "created_at" (an aware
+    # datetime or None) and "body" (Markdown).
+    comments: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -37,6 +43,8 @@ class Parsed:
     format: str
     items: list[ImportItem] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)  # {"title", "reason"}
+    # Comments found in the file, whether or not an item carries them: what is not imported
+    # is reported as this count less the comments imported or found already imported.
     comments: int = 0
     settings: dict | None = None  # Quire's own export only
     members: list[dict[str, str]] = field(default_factory=list)  # Quire's own export only

@@ -1,6 +1,7 @@
 """Ghost's JSON export (versions 4 and 5): `db[0].data.posts`, `tags`, `posts_tags`, `users`,
-`posts_authors`. Bodies: `html` when present, else `lexical` (5.x) or `mobiledoc` (4.x),
-rendered to HTML here and converted like WordPress's.
+`posts_authors`, and in newer exports `comments` (with `members` for their authors). Bodies:
+`html` when present, else `lexical` (5.x) or `mobiledoc` (4.x), rendered to HTML here and
+converted like WordPress's.
 """
 
 import json
@@ -51,6 +52,17 @@ _ROWS = {
     ),
     "tags": Items(Object({}, optional={"id": _KEY, "name": str, "visibility": str})),
     "users": Items(Object({}, optional={"id": _KEY, "email": str})),
+    "members": Items(Object({}, optional={"id": _KEY, "email": str, "name": str})),
+    "comments": Items(
+        Object(
+            {},
+            optional={
+                **dict.fromkeys(("id", "post_id", "member_id", "parent_id"), _KEY),
+                **dict.fromkeys(("status", "html"), str),
+                "created_at": _WHEN,
+            },
+        )
+    ),
     **dict.fromkeys(
         ("posts_tags", "posts_authors"),
         Items(
@@ -207,6 +219,41 @@ def _when(value: object) -> datetime | None:
     return parsed
 
 
+# A comment's status in Ghost -> (Quire's, the reason): a comment hidden by the site's staff
+# stays out of sight as spam (and can be approved from there); a deleted one becomes a
+# placeholder, kept only where replies hang from it.
+_COMMENT_STATUS = {
+    "published": ("approved", ""),
+    "hidden": ("spam", "hidden in Ghost"),
+    "deleted": ("deleted", ""),
+}
+
+
+def _comments(data: dict) -> dict[object, list[dict]]:
+    """Each post's comments (by Ghost's post id), as ImportItem.comments holds them."""
+    members = {m.get("id"): m for m in data.get("members") or []}
+    by_post: dict[object, list[dict]] = {}
+    for row in data.get("comments") or []:
+        status, reason = _COMMENT_STATUS.get(str(row.get("status")), ("pending", ""))
+        member = members.get(row.get("member_id")) or {}
+        html = str(row.get("html") or "")
+        by_post.setdefault(row.get("post_id"), []).append(
+            {
+                "id": str(row.get("id") or ""),
+                "parent": str(row.get("parent_id") or ""),
+                "status": status,
+                "reason": reason,
+                "author_name": str(member.get("name") or ""),
+                "author_email": str(member.get("email") or ""),
+                "author_url": "",
+                "ip": "",
+                "created_at": _when(row.get("created_at")),
+                "body": html_to_markdown(html, classic=False).markdown if html else "",
+            }
+        )
+    return by_post
+
+
 def ghost_read(raw: bytes) -> Parsed:
     try:
         data = _data(json.loads(raw))
@@ -225,6 +272,8 @@ def ghost_read(raw: bytes) -> Parsed:
         ) from exc
     posts = data["posts"]
     parsed, now = Parsed(format=FORMAT), timezone.now()
+    comments = _comments(data)
+    parsed.comments = len(data.get("comments") or [])
     tags = {t.get("id"): t for t in data.get("tags") or [] if isinstance(t, dict)}
     users = {
         u.get("id"): u.get("email", "") for u in data.get("users") or [] if isinstance(u, dict)
@@ -288,6 +337,7 @@ def ghost_read(raw: bytes) -> Parsed:
                 canonical_url=str(post.get("canonical_url") or ""),
                 images=converted.images + ([cover] if cover.startswith("http") else []),
                 notes=notes + converted.notes,
+                comments=comments.get(post.get("id"), []),
             )
         )
     return parsed

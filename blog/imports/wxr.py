@@ -24,6 +24,15 @@ _STATUS = {
     "private": "draft",
 }
 _KINDS = {"post": "post", "page": "page"}
+# comment_approved -> (status, reason); "trash" and "post-trashed" become placeholders, kept
+# only where replies hang from them. Anything else (a plugin's own state) waits for approval.
+_COMMENT_STATUS = {
+    "1": ("approved", ""),
+    "0": ("pending", "pending in WordPress"),
+    "spam": ("spam", "spam in WordPress"),
+    "trash": ("deleted", ""),
+    "post-trashed": ("deleted", ""),
+}
 
 
 def _name(tag: str) -> str:
@@ -43,8 +52,8 @@ def _name(tag: str) -> str:
     return local
 
 
-def _date(fields: dict) -> datetime | None:
-    gmt = (fields.get("wp:post_date_gmt") or "").strip()
+def _date(fields: dict, prefix: str = "wp:post_date") -> datetime | None:
+    gmt = (fields.get(f"{prefix}_gmt") or "").strip()
     if gmt and not gmt.startswith("0000"):
         try:
             return datetime.strptime(gmt, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
@@ -58,13 +67,37 @@ def _date(fields: dict) -> datetime | None:
                 return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
         except (TypeError, ValueError):
             pass
-    local = (fields.get("wp:post_date") or "").strip()
+    local = (fields.get(prefix) or "").strip()
     if local and not local.startswith("0000"):
         try:  # the site's local time; without its offset, read as UTC
             return datetime.strptime(local, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
         except ValueError:
             pass
     return None
+
+
+def _comment(el) -> dict | None:
+    """One <wp:comment> as ImportItem.comments holds it; None for a pingback or trackback
+    (a notice that another site linked here, not a reader's words: WordPress lists them
+    apart, and they are a favourite of link spam)."""
+    fields = {_name(c.tag): (c.text or "").strip() for c in el}
+    if fields.get("wp:comment_type", "") not in ("", "comment"):
+        return None
+    status, reason = _COMMENT_STATUS.get(fields.get("wp:comment_approved", ""), ("pending", ""))
+    parent = fields.get("wp:comment_parent", "")
+    return {
+        "id": fields.get("wp:comment_id", ""),
+        "parent": "" if parent == "0" else parent,  # 0: a top-level comment
+        "status": status,
+        "reason": reason,
+        "author_name": text_from_html(fields.get("wp:comment_author", "")),
+        "author_email": fields.get("wp:comment_author_email", ""),
+        "author_url": fields.get("wp:comment_author_url", ""),
+        "ip": fields.get("wp:comment_author_IP", ""),
+        "created_at": _date(fields, "wp:comment_date"),
+        # Comments are stored as typed (plain text, some tags); wpautop makes paragraphs.
+        "body": html_to_markdown(fields.get("wp:comment_content", "")).markdown,
+    }
 
 
 class _Reader:
@@ -84,7 +117,8 @@ class _Reader:
         fields: dict[str, str] = {}
         terms: list[tuple[str, str, str]] = []
         meta: dict[str, str] = {}
-        comments = 0
+        comments: list[dict] = []
+        links = 0  # pingbacks and trackbacks
         for child in el:
             name = _name(child.tag)
             if name == "category":
@@ -93,10 +127,14 @@ class _Reader:
                 m = {_name(c.tag): c.text or "" for c in child}
                 meta[m.get("wp:meta_key", "")] = m.get("wp:meta_value", "")
             elif name == "wp:comment":
-                comments += 1
+                self.parsed.comments += 1
+                comment = _comment(child)
+                if comment is None:
+                    links += 1
+                else:
+                    comments.append(comment)
             else:
                 fields[name] = child.text or ""
-        self.parsed.comments += comments
         title = text_from_html(fields.get("title", ""))
         post_type = fields.get("wp:post_type", "post").strip() or "post"
         post_id = fields.get("wp:post_id", "").strip()
@@ -136,9 +174,10 @@ class _Reader:
             author_email=self.authors.get(fields.get("dc:creator", "").strip(), ""),
             images=list(converted.images),
             notes=list(converted.notes),
+            comments=comments,
         )
-        if comments:
-            item.notes.append(f"{comments} comment(s) not imported")
+        if links:
+            item.notes.append(f"{links} pingback(s) or trackback(s) not imported")
         for domain, nicename, text in terms:
             # RSS-style <category> without a domain (older exports) is a tag too.
             if domain in ("category", "post_tag", "") and nicename != "uncategorized":

@@ -26,7 +26,7 @@ from blog import dispatch
 from blog.imports.quire import EXPORT_FORMAT, EXPORT_VERSION
 from blog.models import Post, TransferJob
 from blog.selectors import blog_settings_get, tags_with_counts
-from blog.transfer import transfer_sections
+from blog.transfer import post_source, transfer_sections
 from lib.errors import ApplicationError
 from media import selectors as media_selectors
 from media.storage import media_storage
@@ -67,7 +67,7 @@ def export_document(*, tenant: Tenant) -> dict:
         posts.append(
             {
                 "id": post.id,
-                "source": post.metadata.get("import_source") or f"quire:{tenant.id}:{post.id}",
+                "source": post_source(post, tenant_id=tenant.id),
                 "kind": post.kind,
                 "title": post.title,
                 "slug": post.slug,

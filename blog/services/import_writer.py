@@ -39,7 +39,7 @@ from blog.services.posts import (
     tags_parse,
 )
 from blog.services.settings import SettingsInvalid, blog_settings_update, navigation_parse
-from blog.transfer import transfer_sections
+from blog.transfer import SOURCE_KEY, posts_imported, transfer_sections
 from media.images import MediaInvalid
 from media.services import media_store_bytes
 from shared.accounts.models import Membership, User
@@ -51,7 +51,6 @@ from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
-SOURCE_KEY = "import_source"
 BATCH = 500
 REPORT_LIST_MAX = 500  # entries kept per list in a report (counts are always exact)
 _FIELDS = (
@@ -160,6 +159,7 @@ def posts_import(*, tenant: Tenant, parsed: Parsed, importer: User | None, progr
     to_update: list[Post] = []
     seen: set[str] = set()
     images: set[str] = set()
+    written: dict[int, Post] = {}  # item index -> its post (new, updated or unchanged)
     for index, item in enumerate(items):
         if progress and index % 100 == 0:
             progress(index, total)
@@ -182,6 +182,8 @@ def posts_import(*, tenant: Tenant, parsed: Parsed, importer: User | None, progr
                 }
             )
             continue
+        if post is not None:
+            written[index] = post
         status, published_at = item.status, item.published_at
         was_live = post is not None and post.kind == Post.Kind.POST and post.status in _LIVE
         if item.kind == Post.Kind.POST and status in _LIVE and not was_live:
@@ -241,6 +243,7 @@ def posts_import(*, tenant: Tenant, parsed: Parsed, importer: User | None, progr
             **fields,
         )
         to_create.append(post)
+        written[index] = post
         report["imported"].append(_entry(post, item))
     for start in range(0, len(to_create), BATCH):
         Post.objects.bulk_create(to_create[start : start + BATCH])
@@ -273,6 +276,8 @@ def posts_import(*, tenant: Tenant, parsed: Parsed, importer: User | None, progr
     for section in transfer_sections():  # other apps' parts (subscribers)
         if parsed.sections.get(section.key):
             section.restore(tenant=tenant, rows=parsed.sections[section.key], report=report)
+    posts = {index: post.id for index, post in written.items()}  # ids: after bulk_create
+    posts_imported(tenant=tenant, items=items, posts=posts, report=report)  # comments
     if parsed.members:
         report.setdefault("notes", [])[:0] = [
             f"{len(parsed.members)} member(s) are listed in the export; invite "
