@@ -46,6 +46,12 @@ def _send(
     message.send()
 
 
+def _line(text: str) -> str:
+    """Text for a header, on one line: a guest's name (and a post's title) may hold newlines,
+    which a header can't (the mail would not go)."""
+    return " ".join(text.split())
+
+
 def _author_choice(*, post: Post) -> str:
     return (comment_rules_get().notifications or {}).get(str(post.author_id), "each")
 
@@ -74,7 +80,7 @@ def comment_notify(*, tenant: Tenant, comment_id: int) -> list[str]:
             tenant=tenant,
             to=author.email,
             template="new_comment",
-            subject=f"{'New comment' if approved else 'A comment waits'} on “{post.title}”",
+            subject=f"{'New comment' if approved else 'A comment waits'} on “{_line(post.title)}”",
             context={
                 "comment": comment,
                 "post": post,
@@ -101,7 +107,9 @@ def comment_notify(*, tenant: Tenant, comment_id: int) -> list[str]:
             tenant=tenant,
             to=parent.author_email,
             template="reply",
-            subject=f"{comment.author_name} replied to your comment on “{post.title}”",
+            subject=(
+                f"{_line(comment.author_name)} replied to your comment on “{_line(post.title)}”"
+            ),
             context={
                 "comment": comment,
                 "parent": parent,
