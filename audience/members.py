@@ -24,6 +24,7 @@ from audience.tokens import LinkInvalid
 from tenants.models import Tenant
 
 COOKIE = "quire_member"
+KNOWN = "quire_known"  # a marker beside it that scripts may read
 COOKIE_DAYS = 365
 LINK_MINUTES = 60
 Status = Subscriber.Status
@@ -107,10 +108,13 @@ def member_cookie_set(response: HttpResponse, *, tenant: Tenant, member: Subscri
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
+    # Readable by pages' scripts, and no secret: "ask what is mine" (comments' own part).
+    response.set_cookie(KNOWN, "1", max_age=COOKIE_DAYS * 86_400, samesite="Lax")
 
 
 def member_cookie_clear(response: HttpResponse) -> None:
     response.delete_cookie(COOKIE, samesite="Lax")
+    response.delete_cookie(KNOWN, samesite="Lax")
 
 
 def member_from_request(request: HttpRequest) -> Subscriber | None:

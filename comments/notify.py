@@ -56,21 +56,21 @@ def _author_choice(*, post: Post) -> str:
     return (comment_rules_get().notifications or {}).get(str(post.author_id), "each")
 
 
-def comment_notify(*, tenant: Tenant, comment_id: int) -> list[str]:
-    """Mail what this comment calls for now (task); returns who was mailed. Approved: the
-    post's author (choice "each"), and the author of the comment it answers. Waiting: the
-    post's author, with approve and spam buttons."""
+def comment_notify(*, tenant: Tenant, comment_id: int, author: bool = True) -> list[str]:
+    """Mail what this comment calls for now (task); returns who was mailed. The post's author
+    (with `author`, and their choice "each"): a new comment, or one waiting, with approve and
+    spam buttons. Once approved: the author of the comment it answers."""
     comment = Comment.objects.select_related("post", "parent").filter(id=comment_id).first()
     if comment is None or comment.status not in (Comment.Status.APPROVED, Comment.Status.PENDING):
         return []
     sent = []
     post = comment.post
-    author = User.objects.filter(id=post.author_id).first()
+    writer = User.objects.filter(id=post.author_id).first() if author else None
     if (
-        author is not None
-        and author.id != comment.user_id
+        writer is not None
+        and writer.id != comment.user_id
         and _author_choice(post=post) == "each"
-        and not _suppressed(author.email)
+        and not _suppressed(writer.email)
     ):
         token = tokens.link_make(
             schema=tenant.schema_name, purpose="moderate", comment_id=comment.id
@@ -78,7 +78,7 @@ def comment_notify(*, tenant: Tenant, comment_id: int) -> list[str]:
         approved = comment.status == Comment.Status.APPROVED
         _send(
             tenant=tenant,
-            to=author.email,
+            to=writer.email,
             template="new_comment",
             subject=f"{'New comment' if approved else 'A comment waits'} on “{_line(post.title)}”",
             context={
@@ -90,7 +90,7 @@ def comment_notify(*, tenant: Tenant, comment_id: int) -> list[str]:
                 "moderate_url": mail.reader_url(tenant=tenant, path=f"/comments/moderate/{token}/"),
             },
         )
-        sent.append(author.email)
+        sent.append(writer.email)
     parent = comment.parent
     if (
         comment.status == Comment.Status.APPROVED

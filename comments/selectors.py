@@ -85,6 +85,10 @@ def comment_counts(*, post_ids: list[int]) -> dict[int, dict[str, int]]:
     return result
 
 
+def post_likes(*, post_id: int) -> int:
+    return Like.objects.filter(post_id=post_id, comment__isnull=True).count()
+
+
 def own_comments(*, member_id: int | None, user_id: int | None, guest_ids: list[int], post_id: int):
     """The reader's own comments under a post that others don't see yet (pending)."""
     who = Q(id__in=guest_ids)

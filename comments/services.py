@@ -57,7 +57,7 @@ def _text(raw: str, *, field: str, limit: int, required: bool = True) -> str:
 
 
 def _guest_fields(*, name: str, email: str, url: str) -> tuple[str, str, str]:
-    name = _text(name, field="name", limit=100)
+    name = " ".join(_text(name, field="name", limit=100).split())  # one line, as in mail headers
     email = _text(email, field="email address", limit=254).lower()
     try:
         validate_email(email)
@@ -97,13 +97,15 @@ def _status_for(
     return Status.APPROVED, ""
 
 
-def _published(comment: Comment, *, tenant_id: int, created: bool) -> None:
+def _published(
+    comment: Comment, *, tenant_id: int, created: bool, tell_author: bool = True
+) -> None:
     """After commit: what an approved comment sets off."""
     schema = connection.schema_name
     if created:
         _emit(tenant_id=tenant_id, event="comment.created", comment=comment)
     _emit(tenant_id=tenant_id, event="comment.approved", comment=comment)
-    dispatch.notify(comment.id, schema_name=schema)
+    dispatch.notify(comment.id, schema_name=schema, author=tell_author)
 
 
 def _emit(*, tenant_id: int, event: str, comment: Comment) -> None:
@@ -293,7 +295,8 @@ def comments_moderate(
             if action == "approve" and was in (Status.PENDING, Status.SPAM):
                 comment.status, comment.reason = Status.APPROVED, ""
                 comment.save(update_fields=["status", "reason"])
-                _published(comment, tenant_id=tenant_id, created=False)
+                # The post's author heard of it while it waited (or is the one approving).
+                _published(comment, tenant_id=tenant_id, created=False, tell_author=False)
             elif action in ("spam", "block") and was != Status.DELETED:
                 comment.status, comment.reason = Status.SPAM, "moderator"
                 comment.save(update_fields=["status", "reason"])
@@ -384,9 +387,9 @@ def like_toggle(
         if comment_id is not None:
             Comment.objects.filter(id=comment_id).update(likes=F("likes") + step)
             count = Comment.objects.values_list("likes", flat=True).get(id=comment_id)
-            cache.thread_changed(post_id=post.id)
         else:
             count = Like.objects.filter(post=post, comment__isnull=True).count()
+        cache.thread_changed(post_id=post.id)  # the thread shows both counts
     return liked, max(count, 0)
 
 

@@ -6,8 +6,14 @@ import time
 
 from django.core import signing
 
+from audience.members import KNOWN
+
 FORM_MAX_SECONDS = 86_400  # a form left open a day must be fetched again
 GUEST_COOKIE = "quire_commented"  # the guest's own recent comments (ids), to show and edit
+# Not a secret, readable by the page's script: "this browser has something of its own under
+# threads" (a member cookie or its own comments), so the script asks for it at once; others
+# ask only when they start writing. The same marker audience sets on signing in.
+KNOWN_COOKIE = KNOWN
 
 
 def _salt(purpose: str, schema: str) -> str:
@@ -54,3 +60,7 @@ def link_read(*, schema: str, purpose: str, token: str) -> int | None:
         return int(signing.loads(token, salt=_salt(purpose, schema), max_age=max_age))
     except (signing.BadSignature, ValueError, TypeError):
         return None
+
+
+def known_cookie_set(response, *, days: int = 365) -> None:
+    response.set_cookie(KNOWN_COOKIE, "1", max_age=days * 86_400, samesite="Lax")

@@ -36,49 +36,70 @@
     var wrap = document.createElement("div"); wrap.className = "comment-tree"; wrap.appendChild(el);
     section.appendChild(wrap);
   }
-  function setup() {
-    var form = box.querySelector(".comment-form");
-    fetch(base + "me/", {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (data) {
+  function known() { return /(^|;\s*)quire_known=1/.test(document.cookie); }
+  var asked = null;
+  function ask(form) {
+    /* The reader's own part: asked at once when this browser has something here (signed in,
+       or its own comments), otherwise when the reader starts writing. */
+    if (asked) return asked;
+    asked = fetch(base + "me/", {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (data) {
       me = data;
       (data.pending || []).forEach(function (p) {
         if (!document.getElementById("comment-" + p.id)) { var el = fragment(p.html); showOwn(el); place(el, p.parent); }
       });
       (data.own || []).forEach(function (id) { var el = document.getElementById("comment-" + id); if (el) showOwn(el); });
       (data.liked || []).forEach(function (id) {
-        var b = id ? box.querySelector('[data-like="' + id + '"]') : document.querySelector("[data-like-post]");
+        var b = id ? box.querySelector('[data-like="' + id + '"]') : box.querySelector("[data-like-post]");
         if (b) b.setAttribute("aria-pressed", "true");
       });
-      if (!form) return;
-      if (data.refusal) { var s = box.querySelector(".comment-signin"); if (s) s.hidden = false; return; }
-      form.hidden = false;
+      if (!form) return data;
+      var signin = box.querySelector(".comment-signin");
+      if (data.refusal) { form.hidden = true; if (signin) signin.hidden = false; return data; }
+      form.hidden = false; if (signin) signin.hidden = true;
       form.elements.token.value = data.token;
-      if (data.commenter) { form.querySelector(".comment-as").textContent = "Commenting as " + data.commenter.name; }
-      else { form.querySelector(".guest-fields").hidden = false; }
+      if (data.commenter) {
+        form.querySelector(".comment-as").textContent = "Commenting as " + data.commenter.name;
+        form.querySelector(".guest-fields").hidden = true;
+      }
+      return data;
     });
-    if (!form) return;
-    form.addEventListener("submit", function (e) {
+    return asked;
+  }
+  function setup() {
+    var form = box.querySelector(".comment-form");
+    if (known()) ask(form);
+    else if (form) form.addEventListener("focusin", function () { ask(form); }, {once: true});
+    if (form) form.addEventListener("submit", function (e) {
       e.preventDefault();
       var error = form.querySelector(".comment-error"); error.hidden = true;
-      var data = {};
-      ["body", "parent", "token", "name", "email", "url", "website"].forEach(function (n) { if (form.elements[n]) data[n] = form.elements[n].value; });
       var button = form.querySelector("button[type=submit]"); button.disabled = true;
-      send(base + "post/", data).then(function (j) {
+      ask(form).then(function () {
+        var data = {};
+        ["body", "parent", "token", "name", "email", "url", "website"].forEach(function (n) { if (form.elements[n]) data[n] = form.elements[n].value; });
+        return send(base + "post/", data);
+      }).then(function (j) {
         button.disabled = false;
         if (j.error) { error.textContent = j.error; error.hidden = false; return; }
         var el = fragment(j.html); showOwn(el); place(el, j.parent);
         form.elements.body.value = ""; form.elements.parent.value = "";
         form.querySelector(".comment-reply-to").hidden = true;
-        return fetch(base + "me/", {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) { form.elements.token.value = d.token; });
+        asked = null;
+        return ask(form);
       }, function () { button.disabled = false; error.textContent = "Could not reach the blog: your comment is kept, send it again."; error.hidden = false; });
     });
     box.addEventListener("click", function (e) {
       var t = e.target.closest("button"); if (!t) return;
-      if (t.dataset.reply) {
+      if (t.dataset.reply && form) {
         form.elements.parent.value = t.dataset.reply;
         var r = form.querySelector(".comment-reply-to"); r.hidden = false; r.querySelector("strong").textContent = t.dataset.name;
         form.elements.body.focus();
-      } else if (t.classList.contains("cancel-reply")) {
+      } else if (t.classList.contains("cancel-reply") && form) {
         form.elements.parent.value = ""; form.querySelector(".comment-reply-to").hidden = true;
+      } else if (t.hasAttribute("data-like-post")) {
+        send(base + "like/", {}).then(function (j) {
+          if (j.error) { alert(j.error); return; }
+          t.setAttribute("aria-pressed", j.liked ? "true" : "false"); t.querySelector(".like-count").textContent = j.count;
+        });
       } else if (t.dataset.like) {
         send(base + "like/", {comment: t.dataset.like}).then(function (j) {
           if (j.error) { alert(j.error); return; }
@@ -104,12 +125,5 @@
   fetch(base, {credentials: "same-origin"}).then(function (r) { return r.ok ? r.text() : ""; }).then(function (html) {
     box.innerHTML = html.trim() ? html : "";
     if (html.trim()) setup();
-  });
-  var likePost = document.querySelector("[data-like-post]");
-  if (likePost) likePost.addEventListener("click", function () {
-    send(base + "like/", {}).then(function (j) {
-      if (j.error) { alert(j.error); return; }
-      likePost.setAttribute("aria-pressed", j.liked ? "true" : "false"); likePost.querySelector(".like-count").textContent = j.count;
-    });
   });
 })();

@@ -48,9 +48,11 @@ def comment_spam_check(comment_id: int) -> bool:
 
 
 @shared_task(**RETRIED | {"max_retries": 3})
-def comment_notify(comment_id: int) -> int:
+def comment_notify(comment_id: int, author: bool = True) -> int:
     try:
-        return len(notify.comment_notify(tenant=task_tenant(), comment_id=comment_id))
+        return len(
+            notify.comment_notify(tenant=task_tenant(), comment_id=comment_id, author=author)
+        )
     except OSError as exc:  # the mail server is unreachable
         raise comment_notify.retry(exc=exc, countdown=60) from exc
 

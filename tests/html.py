@@ -56,15 +56,13 @@ _OUR_SCRIPTS = re.compile(r"/static/(comments|comment-counts)(\.[0-9a-f]{12})?\.
 
 def body_problems(html: str | bytes) -> list[str]:
     """What could run script in a page's body, leaving out the blog's own search box,
-    subscribe form, like button and comment scripts (fixed markup of ours)."""
+    subscribe form and comment scripts (fixed markup of ours)."""
     body = parse(html).find("body")
     for parent in body.iter():
         for child in list(parent):
             if (
-                (child.tag == "form" and child.get("class") in ("site-search", "subscribe-form"))
-                or (child.tag == "p" and child.get("class") == "post-actions")
-                or (child.tag == "script" and _OUR_SCRIPTS.fullmatch(child.get("src") or ""))
-            ):
+                child.tag == "form" and child.get("class") in ("site-search", "subscribe-form")
+            ) or (child.tag == "script" and _OUR_SCRIPTS.fullmatch(child.get("src") or "")):
                 parent.remove(child)
     return element_problems(body)
 

@@ -9,9 +9,11 @@ post, and it meets the same spam defences.
 """
 
 import json
+from hashlib import blake2b
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.cache import get_conditional_response
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -72,6 +74,7 @@ def thread(request: HttpRequest, post_id: int) -> HttpResponse:
         rules = comment_rules_get()
         state = post_comments_state(post=post, rules=rules)
         items, count = selectors.thread(post_id=post_id) if state != "off" else ([], 0)
+        likes = selectors.post_likes(post_id=post_id) if state != "off" else 0
         context = {
             "post": post,
             "items": items,
@@ -79,15 +82,19 @@ def thread(request: HttpRequest, post_id: int) -> HttpResponse:
             "state": state,
             "rules": rules,
             "limit": BODY_LIMIT,
+            "post_likes": likes,
             "reader_may": may_comment(rules=rules, commenter=None),
         }
         html = render_to_string("comments/_thread.html", context, request=request).encode()
         cache.thread_store(post_id=post_id, version=version, html=html)
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     schema = request.tenant.schema_name
-    response["Cache-Control"] = "public, max-age=10, s-maxage=600"
+    # Browsers revalidate each time (a comment approved shows at once); shared caches keep it
+    # until it is purged.
+    response["Cache-Control"] = "public, max-age=0, s-maxage=600"
     response["Surrogate-Key"] = response["xkey"] = cache.thread_surrogate_keys(schema, post_id)
-    return response
+    response["ETag"] = f'"{blake2b(html, digest_size=12).hexdigest()}"'
+    return get_conditional_response(request, etag=response["ETag"], response=response)
 
 
 @require_GET
@@ -190,6 +197,7 @@ def comment_post(request: HttpRequest, post_id: int) -> HttpResponse:
         status=201,
     )
     response["Cache-Control"] = PRIVATE
+    tokens.known_cookie_set(response)
     if commenter is None:
         ids = [*_guest_ids(request), comment.id]
         response.set_cookie(

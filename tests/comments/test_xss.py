@@ -34,21 +34,30 @@ MARKED = [
     "</article><img src=x onerror=\"window.__xss.push('breakout')\">",
 ]
 CORPUS = PAYLOADS + MARKED
-BUTTON_ATTRS = {"type", "class", "aria-pressed", "data-like", "data-reply", "data-name"}
+BUTTON_ATTRS = {
+    "type",
+    "class",
+    "aria-pressed",
+    "data-like",
+    "data-like-post",
+    "data-reply",
+    "data-name",
+}
 BUTTON_ATTRS |= {"data-edit", "data-delete"}
 HELD = "held@example.org"
 
 
 def _fragment_problems(html: str) -> list[str]:
     """What could run script in comment markup, leaving out our own fixed markup (the comment
-    form, and each comment's footer of buttons, which is checked to be only ours)."""
+    form, each comment's footer of buttons and the post's like button, which are checked to
+    be only ours)."""
     root = parse_fragment(html)
     problems: list[str] = []
     for parent in list(root.iter()):
         for child in list(parent):
             if child.tag == "form" and child.get("class") == "comment-form":
                 parent.remove(child)
-            elif child.tag == "footer":
+            elif child.tag == "footer" or (child.tag == "p" and child.get("class") == "post-likes"):
                 buttons = list(child.iter("button"))
                 if len(buttons) > 4 or any(set(b.attrib) - BUTTON_ATTRS for b in buttons):
                     problems.append("a comment footer that is not ours")
@@ -221,7 +230,12 @@ def _in_chromium(base: str, cookie: str, post) -> tuple[dict, list[str], list[st
             executable_path=_chromium_path(), headless=True, args=CHROMIUM_ARGS
         )
         context = chromium.new_context()
-        context.add_cookies([{"name": members.COOKIE, "value": cookie, "url": base}])
+        context.add_cookies(
+            [
+                {"name": members.COOKIE, "value": cookie, "url": base},
+                {"name": members.KNOWN, "value": "1", "url": base},  # set beside it on sign-in
+            ]
+        )
         context.add_init_script(INIT)
         page = context.new_page()
         page.set_default_timeout(20_000)
