@@ -141,6 +141,6 @@ def test_every_state_wordpress_writes(tenant, owner_client):
     assert ids["10"].created_at == datetime(2021, 4, 1, 12, 30, tzinfo=UTC)
     html = ids["9"].body_html
     assert "<p>Line one<br>\nline two</p>" in html and "<script" not in html
-    assert '<a href="https://x.example" rel="ugc nofollow noopener">a link</a>' in html
+    assert '<a href="https://x.example" rel="noopener nofollow ugc">a link</a>' in html
     page = owner_client.get(f"/dashboard/import/{job.id}/")
     assert b"8 comments imported" in page.content and b"5 comments not imported" in page.content
