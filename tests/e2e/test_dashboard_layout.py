@@ -18,7 +18,7 @@ from tests.support.browser import LAPTOP, PHONE, blog_base, log_in, shots_dir
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 MENU = [
-    "View blog", "Posts", "API", "Media", "Newsletters", "Tags", "Import", "Analytics", "Settings",
+    "View blog", "Posts", "API", "Media", "Comments", "Newsletters", "Tags", "Import", "Analytics", "Settings",
     "Subscribers", "Members", "Domain",
     "Export", "Billing",
 ]  # fmt: skip
@@ -139,7 +139,7 @@ def test_an_authors_dashboard_fits_a_phone_with_their_smaller_menu(live_server, 
         assert page.goto(base + path).status == status, path
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
         labels = page.locator("header.site nav a").all_inner_texts()
-        assert labels == ["View blog", "Posts", "API", "Media"], (path, labels)
+        assert labels == ["View blog", "Posts", "API", "Media", "Comments"], (path, labels)
     context.close()
 
 

@@ -14,8 +14,9 @@ def blog_leaf_and_parent():
     return leaf, (parents[0] if parents else ("blog", None))
 
 
-def unapply_newest_blog_migration(schema_name: str, *, forget_state: bool = True) -> None:
-    """Unapply it in the schema. With `forget_state` the schema's recorded migration
+def unapply_newest_blog_migration(schema_name: str, *, forget_state: bool = True) -> int:
+    """Unapply it in the schema (and the migrations of apps above blog that depend on it);
+    returns how many were unapplied. With `forget_state` the schema's recorded migration
     fingerprint goes too, as when the code gains a migration the schema lacks (the fingerprint
     no longer matches); without it the schema looks changed by hand (`migrate_fleet --verify`).
     """
@@ -23,11 +24,13 @@ def unapply_newest_blog_migration(schema_name: str, *, forget_state: bool = True
     connection.set_schema(schema_name)
     try:
         executor = MigrationExecutor(connection)
+        unapplied = len(executor.migration_plan([target]))
         executor.migrate([target])
     finally:
         connection.set_schema_to_public()
     if forget_state:
         SchemaMigration.objects.filter(schema_name=schema_name).update(migration_state="")
+    return unapplied
 
 
 def break_schema(schema_name: str) -> None:
