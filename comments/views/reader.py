@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from blog.cache import blog_key
 from blog.models import Post
 from comments import cache, selectors, services, tokens
+from comments import html as comment_markup
 from comments.feeds import PostCommentsFeed
 from comments.models import BODY_LIMIT
 from comments.rules import (
@@ -83,6 +84,7 @@ def thread(request: HttpRequest, post_id: int) -> HttpResponse:
             "rules": rules,
             "limit": BODY_LIMIT,
             "post_likes": likes,
+            "thread_html": comment_markup.thread_html(items, gravatar=rules.gravatar),
             "reader_may": may_comment(rules=rules, commenter=None),
         }
         html = render_to_string("comments/_thread.html", context, request=request).encode()
@@ -111,7 +113,7 @@ def me(request: HttpRequest, post_id: int) -> HttpResponse:
         guest_ids=guest_ids,
         post_id=post.id,
     )
-    pending = [render_to_string("comments/_comment.html", {"comment": c, "own": True}) for c in own]
+    pending = [comment_markup.comment_html(c) for c in own]
     response = JsonResponse(
         {
             "token": tokens.form_token_make(schema=request.tenant.schema_name),
@@ -191,7 +193,7 @@ def comment_post(request: HttpRequest, post_id: int) -> HttpResponse:
         )
     except ApplicationError as exc:
         return _error(exc.message, exc.status_code)
-    html = render_to_string("comments/_comment.html", {"comment": comment, "own": True})
+    html = comment_markup.comment_html(comment)
     response = JsonResponse(
         {"id": comment.id, "status": comment.status, "parent": comment.parent_id, "html": html},
         status=201,
@@ -225,7 +227,7 @@ def comment_change(request: HttpRequest, comment_id: int, action: str) -> HttpRe
                 guest_ids=_guest_ids(request),
                 body=_body(request).get("body", ""),
             )
-            html = render_to_string("comments/_comment.html", {"comment": comment, "own": True})
+            html = comment_markup.comment_html(comment)
             return JsonResponse({"id": comment.id, "status": comment.status, "html": html})
         services.comment_delete(
             tenant_id=request.tenant.id,

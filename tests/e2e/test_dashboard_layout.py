@@ -18,7 +18,8 @@ from tests.support.browser import LAPTOP, PHONE, blog_base, log_in, shots_dir
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 MENU = [
-    "View blog", "Posts", "API", "Media", "Comments", "Newsletters", "Tags", "Import", "Analytics", "Settings",
+    "View blog", "Posts", "API", "Media", "Comments", "Newsletters", "Tags", "Import", "Analytics",
+    "Settings",
     "Subscribers", "Members", "Domain",
     "Export", "Billing",
 ]  # fmt: skip
