@@ -10,6 +10,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from comments.models import Comment
+from comments.selectors import ThreadComment
 
 Status = Comment.Status
 
@@ -20,7 +21,7 @@ def gravatar_url(email: str) -> str:
     return f"https://www.gravatar.com/avatar/{digest}?s=64&d=identicon"
 
 
-def _author(comment: Comment) -> str:
+def _author(comment: "Comment | ThreadComment") -> str:
     name = escape(comment.author_name)
     url = comment.author_url or comment.remote_actor
     if url:
@@ -28,10 +29,12 @@ def _author(comment: Comment) -> str:
     return name
 
 
-def comment_html(comment: Comment, *, answers: str = "", gravatar: bool = False) -> SafeString:
+def comment_html(
+    comment: "Comment | ThreadComment", *, answers: str = "", gravatar: bool = False
+) -> SafeString:
     cid = str(comment.id)
     classes = "comment" + {"pending": " pending", "deleted": " deleted"}.get(comment.status, "")
-    head = f'<article class="{classes}" id="comment-{cid}" data-comment="{cid}">\n'
+    head = f'<article class="{classes}" id="comment-{cid}">\n'
     if comment.status == Status.DELETED:
         return mark_safe(f'{head}<p class="muted">This comment was deleted.</p>\n</article>')
     when = comment.created_at.astimezone(UTC)
@@ -64,11 +67,7 @@ def comment_html(comment: Comment, *, answers: str = "", gravatar: bool = False)
             f' <button type="button" class="link reply" data-reply="{cid}" '
             f'data-name="{escape(comment.author_name)}">Reply</button>'
         )
-    parts.append(
-        f'<span class="own-actions" hidden> <button type="button" class="link edit" '
-        f'data-edit="{cid}">Edit</button> <button type="button" class="link delete" '
-        f'data-delete="{cid}">Delete</button></span></footer>\n</article>'
-    )
+    parts.append("</footer>\n</article>")  # the author's Edit and Delete: added by comments.js
     return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped or sanitised)
 
 

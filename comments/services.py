@@ -32,7 +32,7 @@ from comments.rules import (
     post_comments_state,
 )
 from lib.errors import ApplicationError, Conflict, NotAllowed
-from webhooks.services import webhook_event_emit
+from webhooks.services import webhook_events_emit
 
 Status = Comment.Status
 MIN_SECONDS = 3  # a form sent sooner than this after it was handed out is a bot's
@@ -102,13 +102,12 @@ def _published(
 ) -> None:
     """After commit: what an approved comment sets off."""
     schema = connection.schema_name
-    if created:
-        _emit(tenant_id=tenant_id, event="comment.created", comment=comment)
-    _emit(tenant_id=tenant_id, event="comment.approved", comment=comment)
+    events = ["comment.created", "comment.approved"] if created else ["comment.approved"]
+    _emit(tenant_id=tenant_id, events=events, comment=comment)
     dispatch.notify(comment.id, schema_name=schema, author=tell_author)
 
 
-def _emit(*, tenant_id: int, event: str, comment: Comment) -> None:
+def _emit(*, tenant_id: int, events: list[str], comment: Comment) -> None:
     data = {
         "id": comment.id,
         "post_id": comment.post_id,
@@ -118,7 +117,9 @@ def _emit(*, tenant_id: int, event: str, comment: Comment) -> None:
         "html": comment.body_html,
         "created_at": comment.created_at.isoformat(),
     }
-    transaction.on_commit(lambda: webhook_event_emit(tenant_id=tenant_id, event=event, data=data))
+    transaction.on_commit(
+        lambda: webhook_events_emit(tenant_id=tenant_id, events=events, data=data)
+    )
 
 
 def comment_create(
@@ -193,7 +194,7 @@ def comment_create(
         cache.thread_changed(post_id=post.id)
         _published(comment, tenant_id=tenant_id, created=True)
     elif status == Status.PENDING:
-        _emit(tenant_id=tenant_id, event="comment.created", comment=comment)
+        _emit(tenant_id=tenant_id, events=["comment.created"], comment=comment)
         if reason == SPAM_CHECK:
             dispatch.spam_check(comment.id, schema_name=schema)
         else:
@@ -267,7 +268,7 @@ def comment_delete(
             return
         if not _own(comment, commenter=commenter, guest_ids=guest_ids):
             raise NotAllowed("Only the comment's author can delete it.")
-        _emit(tenant_id=tenant_id, event="comment.deleted", comment=comment)
+        _emit(tenant_id=tenant_id, events=["comment.deleted"], comment=comment)
         _remove(comment)
         cache.thread_changed(post_id=comment.post_id)
 
@@ -304,7 +305,7 @@ def comments_moderate(
                     new_blocks += _blocks_of(comment)
                 transaction.on_commit(lambda: stats.spam_marked(tenant_id=tenant_id))
             elif action == "delete" and was != Status.DELETED:
-                _emit(tenant_id=tenant_id, event="comment.deleted", comment=comment)
+                _emit(tenant_id=tenant_id, events=["comment.deleted"], comment=comment)
                 if Comment.objects.filter(id=comment.id).exists():  # not gone with a reply
                     _remove(comment)
             else:

@@ -19,7 +19,16 @@
     var t = document.createElement("template"); t.innerHTML = html; return t.content.firstElementChild;
   }
   function showOwn(el) {
-    var own = el.querySelector(".own-actions"); if (own) own.hidden = false;
+    /* The reader's own comment: Edit and Delete buttons (never in the shared thread). */
+    var footer = el.querySelector("footer"); if (!footer || footer.querySelector(".own-actions")) return;
+    var id = el.id.replace("comment-", ""), span = document.createElement("span");
+    span.className = "own-actions";
+    [["edit", "Edit"], ["delete", "Delete"]].forEach(function (pair) {
+      var b = document.createElement("button"); b.type = "button"; b.className = "link " + pair[0];
+      b.dataset[pair[0]] = id; b.textContent = pair[1];
+      span.appendChild(document.createTextNode(" ")); span.appendChild(b);
+    });
+    footer.appendChild(span);
   }
   function place(el, parentId) {
     var section = box.querySelector(".thread");

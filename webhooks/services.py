@@ -146,11 +146,20 @@ def webhook_event_emit(*, tenant_id: int, event: str, data: dict | Callable[[Ten
     """Queue `event` to every enabled endpoint of the blog that asked for it; returns how many.
     `data` may be a function of the blog, called only when someone listens. A plan without
     the API sends nothing (a downgrade stops deliveries; endpoints are kept)."""
-    if event not in EVENTS:
-        raise ValueError(f"unknown webhook event {event!r}")
+    return webhook_events_emit(tenant_id=tenant_id, events=[event], data=data)
+
+
+def webhook_events_emit(
+    *, tenant_id: int, events: list[str], data: dict | Callable[[Tenant], dict]
+) -> int:
+    """`webhook_event_emit` for several events of one change at once (a comment created and
+    published), with the same data: one look-up of the blog's endpoints for all of them."""
+    for event in events:
+        if event not in EVENTS:
+            raise ValueError(f"unknown webhook event {event!r}")
     endpoints = list(
         WebhookEndpoint.objects.filter(
-            tenant_id=tenant_id, disabled_at__isnull=True, events__contains=[event]
+            tenant_id=tenant_id, disabled_at__isnull=True, events__overlap=events
         )
     )
     if not endpoints:
@@ -161,8 +170,15 @@ def webhook_event_emit(*, tenant_id: int, event: str, data: dict | Callable[[Ten
         return 0
     tenant = Tenant.objects.get(id=tenant_id)
     payload = data(tenant) if callable(data) else data
+    made = 0
     with transaction.atomic():
-        return len(_deliveries_make(endpoints=endpoints, tenant=tenant, event=event, data=payload))
+        for event in events:
+            listening = [e for e in endpoints if event in e.events]
+            if listening:
+                made += len(
+                    _deliveries_make(endpoints=listening, tenant=tenant, event=event, data=payload)
+                )
+    return made
 
 
 def post_event_emit(*, tenant_id: int, event: str, post: "Post") -> int:
