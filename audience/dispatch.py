@@ -17,5 +17,5 @@ def newsletter_send(newsletter_id: int, *, schema_name: str) -> None:
 MEMBER_SIGNIN_SEND = "tasks.newsletters.member_signin_send"
 
 
-def member_signin_send(email: str, next_path: str, *, schema_name: str) -> None:
-    enqueue_on_commit(MEMBER_SIGNIN_SEND, email, next_path, schema_name=schema_name)
+def member_signin_send(email: str, next_path: str, name: str, *, schema_name: str) -> None:
+    enqueue_on_commit(MEMBER_SIGNIN_SEND, email, next_path, name, schema_name=schema_name)

@@ -41,20 +41,30 @@ def safe_next(raw: str) -> str:
     return "/"
 
 
-def member_signin_request(*, tenant: Tenant, email: str, next_path: str) -> None:
+def member_name_clean(raw: str) -> str:
+    """A member's display name: one line, at most 100 characters, no NUL."""
+    return " ".join(raw.replace("\x00", "").split())[:100]
+
+
+def member_signin_request(*, tenant: Tenant, email: str, next_path: str, name: str = "") -> None:
     """Queue the sign-in link for `email` (normalised by the caller). The answer shown is the
     same whether or not the address is known."""
-    dispatch.member_signin_send(email, next_path, schema_name=tenant.schema_name)
+    dispatch.member_signin_send(
+        email, next_path, member_name_clean(name), schema_name=tenant.schema_name
+    )
 
 
-def member_signin_send(*, tenant: Tenant, email: str, next_path: str) -> None:
+def member_signin_send(*, tenant: Tenant, email: str, next_path: str, name: str = "") -> None:
     """Mail the sign-in link (task). Bounced and complained addresses get nothing."""
     if Subscriber.objects.filter(
         email=email, status__in=(Status.BOUNCED, Status.COMPLAINED)
     ).exists():
         return
     blog = mail.blog_identity(tenant=tenant)
-    token = signing.dumps([email, safe_next(next_path)], salt=_salt("link", tenant.schema_name))
+    token = signing.dumps(
+        [email, safe_next(next_path), member_name_clean(name)],
+        salt=_salt("link", tenant.schema_name),
+    )
     context = blog | {
         "signin_url": mail.reader_url(tenant=tenant, path=f"/members/signin/{token}/"),
         "minutes": LINK_MINUTES,
@@ -72,9 +82,10 @@ def member_signin_send(*, tenant: Tenant, email: str, next_path: str) -> None:
 def member_signin_complete(*, tenant: Tenant, token: str) -> tuple[Subscriber, str]:
     """The member behind a mailed link, made or confirmed, and where to go next."""
     try:
-        email, next_path = signing.loads(
+        email, next_path, *rest = signing.loads(
             token, salt=_salt("link", tenant.schema_name), max_age=LINK_MINUTES * 60
         )
+        name = member_name_clean(str(rest[0])) if rest else ""
     except (signing.BadSignature, ValueError, TypeError):
         raise LinkInvalid(
             "This sign-in link is not valid or has expired: ask for a new one."
@@ -86,8 +97,9 @@ def member_signin_complete(*, tenant: Tenant, token: str) -> tuple[Subscriber, s
             try:
                 with transaction.atomic():
                     member = Subscriber.objects.create(
-                        email=email, status=Status.CONFIRMED, source="member", confirmed_at=now
-                    )
+                        email=email, name=name, status=Status.CONFIRMED, source="member",
+                        confirmed_at=now,
+                    )  # fmt: skip
             except IntegrityError:  # the same link opened twice at once
                 member = Subscriber.objects.get(email=email)
         elif member.status == Status.PENDING:
@@ -95,6 +107,9 @@ def member_signin_complete(*, tenant: Tenant, token: str) -> tuple[Subscriber, s
             member.save(update_fields=["status", "confirmed_at"])
         elif member.status in (Status.BOUNCED, Status.COMPLAINED):
             raise LinkInvalid("This address can't sign in here: write to the blog's owner.")
+        if name and member.name != name:
+            member.name = name
+            member.save(update_fields=["name"])
     return member, safe_next(next_path)
 
 

@@ -21,6 +21,8 @@ class Subscriber(models.Model):
         COMPLAINED = "complained", "Marked as spam"
 
     email = models.EmailField(max_length=254)
+    # What a member signed in by link chose to be called (shown with their comments).
+    name = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     # "form", "import" or "restore" (a blog import): where the address came from.
     source = models.CharField(max_length=8, default="form")

@@ -58,14 +58,15 @@ def commenter_from_request(request: HttpRequest) -> Commenter | None:
     ):
         return Commenter(
             kind="writer",
-            name=user.get_full_name() or user.email.split("@")[0],
+            name=user.get_full_name() or "Author",
             email=user.email,
             user_id=user.id,
         )
     member = member_from_request(request)
     if member is not None:
+        # Never the address, nor a part of it: a member who gave no name is "A reader".
         return Commenter(
-            kind="member", name=member.email.split("@")[0], email=member.email, member=member
+            kind="member", name=member.name or "A reader", email=member.email, member=member
         )
     return None
 

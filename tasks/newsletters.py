@@ -25,10 +25,12 @@ def subscriber_confirmation_send(subscriber_id: int) -> bool:
 
 
 @shared_task(**RETRIED | {"max_retries": 3})
-def member_signin_send(email: str, next_path: str) -> None:
+def member_signin_send(email: str, next_path: str, name: str = "") -> None:
     """Mail one member's sign-in link; an unreachable mail server retries a few times."""
     try:
-        members.member_signin_send(tenant=task_tenant(), email=email, next_path=next_path)
+        members.member_signin_send(
+            tenant=task_tenant(), email=email, next_path=next_path, name=name
+        )
     except OSError as exc:
         raise member_signin_send.retry(exc=exc, countdown=30) from exc
 

@@ -31,7 +31,10 @@ def signin(request: HttpRequest) -> HttpResponse:
     limited = limit(request, action="subscribe", key=email)
     if limited is not None:
         return limited
-    members.member_signin_request(tenant=request.tenant, email=email, next_path=next_path)
+    members.member_signin_request(
+        tenant=request.tenant, email=email, next_path=next_path,
+        name=request.POST.get("name", ""),
+    )  # fmt: skip
     return _no_store(render(request, "audience/signin_sent.html", context | {"email": email}))
 
 

@@ -27,7 +27,7 @@ def rules_set(tenant, **values):
 def member_client(tenant, email="reader@example.org"):
     """A client signed in as a member of `tenant` (the cookie the mailed link sets)."""
     with tenant_context(tenant):
-        member = SubscriberFactory(tenant=tenant, email=email)
+        member = SubscriberFactory(tenant=tenant, email=email, name=email.split("@")[0])
     client = host_client(tenant)
     value = signing.dumps(member.id, salt=f"audience.member.cookie:{tenant.schema_name}")
     client.cookies[members.COOKIE] = value

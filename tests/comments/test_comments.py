@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from audience.models import Subscriber
 from blog.models import Post
 from blog.services.posts import post_metadata_set
 from comments.models import Comment, Like
@@ -253,3 +254,25 @@ def test_a_concurrent_edit_and_delete_end_deleted_and_the_edit_is_told(tenant, p
         assert answers["delete"] == 200 and answers["edit"] in (200, 409), answers
         with tenant_context(tenant):
             assert not Comment.objects.filter(id=made["id"]).exists()
+
+
+def test_a_members_address_is_never_shown_and_a_name_given_at_sign_in_is(tenant, post):
+    from audience import members
+
+    rules_set(tenant, moderation="none")
+    reader = member_client(tenant, "jane.private@example.org")
+    with tenant_context(tenant):
+        Subscriber.objects.filter(email="jane.private@example.org").update(name="")
+    send(reader, post, tenant, body="Anonymous enough")
+    thread = host_client(tenant).get(f"/comments/{post.id}/").content.decode()
+    assert "A reader" in thread and "jane" not in thread
+    with tenant_context(tenant):
+        members.member_signin_send(
+            tenant=tenant, email="jane.private@example.org", next_path="/", name="Jane\nD"
+        )
+    from django.core import mail
+
+    token = mail.outbox[-1].body.split("/members/signin/")[1].split("/")[0]
+    with tenant_context(tenant):
+        member, _next = members.member_signin_complete(tenant=tenant, token=token)
+    assert member.name == "Jane D"

@@ -93,6 +93,7 @@ def _sign_in(page, inbox: Inbox, base: str, email: str, slug: str) -> None:
     page.locator(".comment-signin a", has_text="Sign in").click()
     page.wait_for_url(re.compile(r".*/members/signin/\?next="))
     page.fill("#signin-email", email)
+    page.fill("#signin-name", email.split("@")[0])
     page.get_by_role("button", name="Email me a link").click()
     expect(page.locator("main h1")).to_have_text("Check your inbox")
     message = _mail(inbox, email, "Sign in to")
