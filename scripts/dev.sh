@@ -310,6 +310,7 @@ case $MODE in
     ;;
   lint)
     ensure_venv
+    ensure_secret  # the venv's manage.py then runs from a fresh shell, as after make run
     .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports --no-cache
     ;;
   *) die "usage: scripts/dev.sh run|test|lint|lock" ;;

@@ -216,6 +216,8 @@ def comment_post(request: HttpRequest, post_id: int) -> HttpResponse:
 @require_POST
 def comment_change(request: HttpRequest, comment_id: int, action: str) -> HttpResponse:
     """The author's edit (`action` "edit") or delete ("delete")."""
+    if action not in ("edit", "delete"):
+        return _error("Unknown change: edit or delete.", 404)
     if not _same_site(request):
         return _error("Comments are changed from the blog's own pages.", 403)
     commenter = commenter_from_request(request)

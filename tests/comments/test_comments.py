@@ -105,6 +105,9 @@ def test_bad_input_gets_a_clear_error(tenant, post):
     assert send(member, post, tenant, body="x", parent="12abc").status_code == 400
     assert send(member, post, tenant, body="").status_code == 400
     assert _comments(tenant) == []
+    kept = send(member, post, tenant, body="Kept").json()
+    assert member.post(f"/comments/c/{kept['id']}/remove/").status_code == 404
+    assert [c["body"] for c in _comments(tenant)] == ["Kept"]
 
 
 def test_a_reply_to_a_deleted_or_foreign_comment_is_refused(tenant, post):
