@@ -9,6 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from blog.models import Post
+from blog.rendering import PAYWALL_MARKER, paywall_split
 from blog.selectors import blog_settings_get
 from tenants.models import Tenant
 from tenants.selectors import tenant_reader_url
@@ -53,21 +54,36 @@ def absolute_html(html: str, *, base: str) -> str:
     return _RELATIVE_SRCSET.sub(srcset, html)
 
 
-def newsletter_parts(*, tenant: Tenant, post: Post) -> dict:
+def newsletter_parts(*, tenant: Tenant, post: Post, full: bool = True) -> dict:
     """Subject, HTML and text of a post's newsletter, with UNSUBSCRIBE_MARK for each person's
-    link. Rendered once per send."""
+    link. Rendered once per send and version: of a gated post, `full` is the whole post (for
+    readers with access), else its public part and a button to upgrade."""
     identity = blog_identity(tenant=tenant)
     base = identity["blog_url"].rstrip("/")
     cover = post.cover_image_url
     if cover.startswith("/") and not cover.startswith("//"):
         cover = base + cover
+    public_md, gated_md = paywall_split(post.body)
+    gated = post.is_gated
+    whole = f"{public_md}\n\n{gated_md}" if gated_md else public_md
+    if not gated:
+        html, text = post.body_html, whole
+    elif full:
+        html, text = post.body_html + post.gated_html, whole
+    else:  # the public part: before the marker, or nothing without one
+        html, text = post.body_html, public_md if PAYWALL_MARKER in post.body else ""
     context = identity | {
         "post": post,
         "post_url": reader_url(tenant=tenant, path=f"/{post.slug}/"),
-        "body_html": absolute_html(post.body_html, base=base),
-        "body_text": _RELATIVE_MD.sub(lambda m: f"{m.group(1)}{base}/", post.body),
+        "body_html": absolute_html(html, base=base),
+        "body_text": _RELATIVE_MD.sub(lambda m: f"{m.group(1)}{base}/", text),
         "cover": cover,
         "unsubscribe_url": UNSUBSCRIBE_MARK,
+        "upgrade_url": (
+            reader_url(tenant=tenant, path=f"/members/join/?next=/{post.slug}/")
+            if gated and not full
+            else ""
+        ),
     }
     return {
         "subject": post.title,

@@ -54,7 +54,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg2 import sql
 
-from audience import mail, tokens
+from audience import mail, segments, tokens
 from audience.models import Delivery, Newsletter, Subscriber
 from tenants.models import Tenant
 
@@ -283,6 +283,12 @@ def _run(*, tenant: Tenant, newsletter_id: int) -> RunResult:
         )
     Delivery.objects.filter(newsletter_id=newsletter.id, status=D.SENDING).update(status=D.PENDING)
     parts = mail.newsletter_parts(tenant=tenant, post=newsletter.post)
+    # A gated post: the public part (and an upgrade button) to those without access.
+    public_parts = (
+        mail.newsletter_parts(tenant=tenant, post=newsletter.post, full=False)
+        if newsletter.post.is_gated
+        else parts
+    )
     domain = settings.PLATFORM_DOMAIN
     sender = parseaddr(parts["from"])[1]
     unsubscribe_base = mail.reader_url(tenant=tenant, path="/unsubscribe/")  # one query a run
@@ -304,6 +310,7 @@ def _run(*, tenant: Tenant, newsletter_id: int) -> RunResult:
         if gone:
             Delivery.objects.filter(id__in=gone).update(status=D.SUPPRESSED)
         todo = [(d, e) for d, e in batch if e in active]
+        full = segments.full_access(newsletter.post, [active[e] for _d, e in todo])
         try:
             smtp = _smtp_open() if todo else None
         except (OSError, smtplib.SMTPException) as exc:
@@ -321,7 +328,7 @@ def _run(*, tenant: Tenant, newsletter_id: int) -> RunResult:
                     schema_name=tenant.schema_name, subscriber_id=active[email]
                 )
                 message = mail.newsletter_message(
-                    parts=parts,
+                    parts=parts if active[email] in full else public_parts,
                     to=email,
                     unsubscribe_url=f"{unsubscribe_base}{token}/",
                     message_id=delivery_message_id(

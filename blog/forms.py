@@ -2,6 +2,7 @@ from django import forms
 from django.core.validators import URLValidator
 from django.utils import timezone
 
+from blog.access import tier_choices
 from blog.models import BlogSettings, Post
 from blog.services import (
     MAX_BODY_BYTES,
@@ -54,6 +55,21 @@ class PostForm(forms.Form):
     cover_image_url = forms.CharField(
         max_length=500, required=False, validators=[_http_only], label="Cover image URL"
     )
+    visibility = forms.ChoiceField(
+        choices=Post.Visibility.choices,
+        initial=Post.Visibility.PUBLIC,
+        required=False,  # a form without it (an old tab, a script) keeps the post public
+        label="Who reads all of it",
+        help_text="Put <!--members-only--> on a line of its own: what is above it is for "
+        "everyone, the rest for those chosen here. Without it, all of a gated post is.",
+    )
+    access_tiers = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        label="Tiers",
+        widget=forms.CheckboxSelectMultiple,
+        help_text='For "Chosen tiers".',
+    )
     # The post's version when the editor was opened (`services.post_version`): a save from a
     # copy that another save has overtaken is refused, and the writer merges.
     base_version = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
@@ -69,6 +85,19 @@ class PostForm(forms.Form):
         # Read and shown in the member's own time zone (shared.accounts.timezones).
         zone = timezone.get_current_timezone_name()
         self.fields["publish_at"].label = f"Publish at ({zone})"
+        tiers = tier_choices()
+        self.fields["access_tiers"].choices = tiers
+        if not tiers:  # nothing sells tiers: the choice would mean nothing
+            del self.fields["access_tiers"]
+            self.fields["visibility"].choices = [
+                c for c in Post.Visibility.choices if c[0] != Post.Visibility.TIERS
+            ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("visibility") == Post.Visibility.TIERS and not data.get("access_tiers"):
+            self.add_error("access_tiers", "Choose at least one tier that may read this post.")
+        return data
 
     def clean_body(self) -> str:
         return _body_checked(self.cleaned_data["body"])
@@ -91,6 +120,8 @@ class PostForm(forms.Form):
                 "meta_description": post.meta_description,
                 "canonical_url": post.canonical_url,
                 "cover_image_url": post.cover_image_url,
+                "visibility": post.visibility,
+                "access_tiers": post.access_tiers,
                 "publish_at": post.published_at if post.status == Post.Status.SCHEDULED else None,
                 "base_version": post_version(post),
             }

@@ -30,6 +30,12 @@ class Post(models.Model):
         POST = "post", "Post"
         PAGE = "page", "Page"  # not in the post list, feeds or archive; linked from navigation
 
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Everyone"
+        MEMBERS = "members", "Members (free and paid)"
+        PAID = "paid", "Paying members"
+        TIERS = "tiers", "Chosen tiers"
+
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.POST)
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
@@ -37,6 +43,15 @@ class Post(models.Model):
     old_slugs = ArrayField(models.CharField(max_length=220), default=list, blank=True)
     body = models.TextField(blank=True, help_text="Markdown")
     body_html = models.TextField(blank=True, editable=False)
+    # Who reads all of it. A gated post's `body_html` is the part before the paywall marker
+    # (what every surface shows); the rest is rendered into `gated_html`, which only the
+    # readers' access check (memberships) and the newsletters to those with access read.
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    # Tier ids when visibility is "tiers" (memberships' tiers; blog does not interpret them).
+    access_tiers = ArrayField(models.PositiveIntegerField(), default=list, blank=True)
+    gated_html = models.TextField(blank=True, editable=False)
     # `excerpt` is what the writer typed (may be empty); `summary` is what readers see: the
     # excerpt, or the start of the body when the excerpt is empty.
     excerpt = models.TextField(blank=True)
@@ -84,6 +99,10 @@ class Post(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_gated(self) -> bool:
+        return self.visibility != self.Visibility.PUBLIC
 
     @property
     def is_page(self) -> bool:

@@ -4,7 +4,7 @@ from django.dispatch import receiver
 
 from blog.cache import blog_changed
 from blog.models import Post
-from blog.rendering import markdown_render
+from blog.rendering import post_html_render
 from media.signals import media_processed
 from tenants.signals import tenant_hosts_changed
 
@@ -20,10 +20,13 @@ def posts_rerender(sender, *, url: str, **kwargs) -> int:  # noqa: ANN001
     """Posts saved while their image was still processing get its dimensions now (edit times
     and revisions are left alone: nobody edited them)."""
     changed = 0
-    for post in Post.objects.filter(body__contains=url).only("id", "body", "body_html"):
-        html = markdown_render(post.body)
-        if html != post.body_html:
-            Post.objects.filter(id=post.id).update(body_html=html)
+    rows = Post.objects.filter(body__contains=url).only(
+        "id", "body", "body_html", "gated_html", "visibility"
+    )
+    for post in rows:
+        html, gated = post_html_render(body=post.body, visibility=post.visibility)
+        if (html, gated) != (post.body_html, post.gated_html):
+            Post.objects.filter(id=post.id).update(body_html=html, gated_html=gated)
             changed += 1
     if changed:
         blog_changed()

@@ -7,6 +7,7 @@ through nh3 like everything else, which keeps only Pygments' token classes on `s
 """
 
 import html as html_lib
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -87,6 +88,33 @@ def sanitize(html: str) -> str:
 def markdown_render(source: str) -> str:
     # nh3 first; then this blog's own images get width, height and srcset (media/rendering.py)
     return images_enhance(sanitize(_md.render(source or "")))
+
+
+# The paywall marker (Ghost's, so Ghost exports keep theirs), on a line of its own: what
+# comes before it is for everyone, the rest for readers with access.
+PAYWALL_MARKER = "<!--members-only-->"
+_MARKER_LINE = re.compile(r"^[ \t]*<!--members-only-->[ \t]*$", re.MULTILINE)
+
+
+def paywall_split(source: str) -> tuple[str, str]:
+    """(before the first marker line, after it); without a marker, (source, "")."""
+    found = _MARKER_LINE.search(source or "")
+    if found is None:
+        return source or "", ""
+    return source[: found.start()].rstrip(), source[found.end() :].lstrip("\r\n")
+
+
+def post_html_render(*, body: str, visibility: str) -> tuple[str, str]:
+    """(body_html, gated_html) of a post. A public post is rendered whole (the marker
+    dropped); a gated one renders what is before the marker as body_html and the rest as
+    gated_html, and without a marker all of it is gated."""
+    public, gated = paywall_split(body)
+    if visibility == "public":
+        whole = f"{public}\n\n{gated}" if gated else public
+        return markdown_render(whole), ""
+    if _MARKER_LINE.search(body or "") is None:
+        return "", markdown_render(body)
+    return markdown_render(public), markdown_render(gated)
 
 
 # Left out of summaries: code blocks, tables and footnotes (references and notes) are not

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import F, Func, TextField, Value
+from django.db.models import Case, F, Func, TextField, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from blog.models import Post
+from blog.rendering import PAYWALL_MARKER
 from tenants.models import Tenant
 
 DEFAULT_CONFIG = "english"
@@ -31,6 +32,20 @@ def search_config(*, tenant: Tenant) -> str:
     return getattr(tenant, "language", None) or DEFAULT_CONFIG
 
 
+def _public_body() -> Case:
+    """The Markdown every reader sees: all of a public post; of a gated one what is before
+    the paywall marker, and nothing without one (the gated part is never indexed)."""
+    return Case(
+        When(visibility="public", then=F("body")),
+        When(
+            body__contains=PAYWALL_MARKER,
+            then=Func(F("body"), Value(PAYWALL_MARKER), Value(1), function="split_part"),
+        ),
+        default=Value(""),
+        output_field=TextField(),
+    )
+
+
 def _vectors(config: str) -> dict[str, SearchVector]:
     """Both columns a save or rebuild writes: the weighted vector of the whole post, and the
     title's own vector, which puts title matches first without ranking every match."""
@@ -40,7 +55,7 @@ def _vectors(config: str) -> dict[str, SearchVector]:
             SearchVector("title", weight="A", config=config)
             + SearchVector(tags, weight="B", config=config)
             + SearchVector("excerpt", weight="B", config=config)
-            + SearchVector("body", weight="C", config=config)
+            + SearchVector(_public_body(), weight="C", config=config)
         ),
         "title_vector": SearchVector("title", weight="A", config=config),
     }

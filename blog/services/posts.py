@@ -11,7 +11,7 @@ from django.utils.text import Truncator, slugify
 from blog import dispatch
 from blog.cache import blog_changed
 from blog.models import Post
-from blog.rendering import markdown_render, prose_text
+from blog.rendering import post_html_render, prose_text
 from blog.search import search_config
 from blog.signals import post_event
 from lib.errors import ApplicationError, Conflict
@@ -223,6 +223,17 @@ def _apply_action(
         post.published_at = None
 
 
+def _visibility(visibility: str, access_tiers: list[int] | None) -> tuple[str, list[int]]:
+    if visibility not in Post.Visibility.values:
+        raise PostInvalid(
+            f"Visibility is one of {', '.join(Post.Visibility.values)}, not {visibility!r}."
+        )
+    tiers = sorted({int(t) for t in access_tiers or []})
+    if visibility == Post.Visibility.TIERS and not tiers:
+        raise PostInvalid("Choose at least one tier that may read this post.")
+    return visibility, tiers if visibility == Post.Visibility.TIERS else []
+
+
 def post_create(
     *,
     tenant: Tenant,
@@ -238,6 +249,8 @@ def post_create(
     meta_description: str = "",
     canonical_url: str = "",
     cover_image_url: str = "",
+    visibility: str = Post.Visibility.PUBLIC,
+    access_tiers: list[int] | None = None,
 ) -> Post:
     """Create a post or page in `tenant` (whose schema is the current one); `action`
     decides its state.
@@ -246,13 +259,17 @@ def post_create(
     """
     title = _check(title=title, body=body)
     body = text_clean(body)
-    body_html = markdown_render(body)
+    visibility, access_tiers = _visibility(visibility, access_tiers)
+    body_html, gated_html = post_html_render(body=body, visibility=visibility)
     excerpt = _field("excerpt", excerpt)
     post = Post(
         kind=kind,
         title=title,
         body=body,
         body_html=body_html,
+        gated_html=gated_html,
+        visibility=visibility,
+        access_tiers=access_tiers,
         excerpt=excerpt,
         summary=_summary(excerpt=excerpt, body_html=body_html),
         meta_description=_field("meta_description", meta_description),
@@ -298,6 +315,8 @@ def post_update(
     canonical_url: str | None = None,
     cover_image_url: str | None = None,
     base_version: str | None = None,
+    visibility: str | None = None,
+    access_tiers: list[int] | None = None,
 ) -> Post:
     """Save a post's fields and apply `action`. Changing a published post's slug keeps the old
     one as a 301 redirect. Arguments left as None keep their value. One transaction covers
@@ -333,7 +352,9 @@ def post_update(
             post.slug = new_slug
         post.title = title
         post.body = body
-        post.body_html = markdown_render(body)
+        if visibility is not None:
+            post.visibility, post.access_tiers = _visibility(visibility, access_tiers)
+        post.body_html, post.gated_html = post_html_render(body=body, visibility=post.visibility)
         post.tags = tags
         for field, value in fields.items():
             setattr(post, field, value)

@@ -54,7 +54,12 @@ def _post_fields(form: PostForm) -> dict:
         "publish_at": data["publish_at"],
         "action": _action(form.data),
         "base_version": data.get("base_version") or None,
-    }
+    } | (
+        # Without the field (an old tab, a script) the post keeps the visibility it has.
+        {"visibility": data["visibility"], "access_tiers": data.get("access_tiers") or []}
+        if data.get("visibility")
+        else {}
+    )
 
 
 def _conflict(request: HttpRequest, exc: services.PostConflict) -> tuple[PostForm, dict]:
