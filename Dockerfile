@@ -42,6 +42,7 @@ COPY --from=build /src/analytics ./analytics
 COPY --from=build /src/audience ./audience
 COPY --from=build /src/webhooks ./webhooks
 COPY --from=build /src/comments ./comments
+COPY --from=build /src/memberships ./memberships
 COPY --from=build /src/templates ./templates
 COPY --from=build /src/static ./static
 COPY --from=build /src/staticfiles ./staticfiles

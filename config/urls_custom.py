@@ -8,6 +8,7 @@ from audience import urls as audience_urls
 from blog import search_views
 from blog import urls as blog_urls
 from comments import urls as comment_urls
+from memberships import urls as membership_urls
 
 _PLATFORM_ONLY = ("dashboard/", "accounts/")
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("search/", search_views.search_page, name="search"),
     *audience_urls.reader_urls,  # subscribe, confirm, unsubscribe (no session needed)
     *comment_urls.reader_urls,  # the thread, counts and the writes (member cookie, no session)
+    *membership_urls.reader_urls,  # tiers, the member's page, gated parts, the private feed
 ] + [
     pattern
     for pattern in blog_urls.urlpatterns

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from audience.views import webhook as audience_webhook
+from memberships.views import platform as membership_platform
 from shared.accounts import views as account_views
 from signup import views as signup_views
 from tenants import views as tenant_views
@@ -20,5 +21,12 @@ urlpatterns = [
     path("blogs/new/", signup_views.blog_new, name="blog_new"),
     path("blogs/<str:subdomain>/open/", account_views.blog_open, name="blog_open"),
     path("billing/", include("shared.billing.urls")),
+    # Paid memberships: every blog's Connect events, and Connect OAuth's return address.
+    path(
+        "billing/stripe/connect/",
+        membership_platform.connect_webhook,
+        name="stripe_connect_webhook",
+    ),
+    path("billing/connect/return/", membership_platform.connect_return, name="connect_return"),
     path("webhooks/email/", audience_webhook.email_events, name="email_events"),
 ]

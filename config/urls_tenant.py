@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("media.urls")),
     path("", include("audience.urls")),  # before blog's /<slug>/
     path("", include("comments.urls")),
+    path("", include("memberships.urls")),
     path("", include("blog.urls")),
 ]
 

@@ -31,3 +31,13 @@ def blog_url(*, subdomain: str, request: HttpRequest | None = None, path: str = 
     """On the blog's platform subdomain: the dashboard, logins and hand-offs live there even
     when a custom domain is primary (custom domains serve reader pages only)."""
     return absolute_url(blog_host(subdomain), request=request, path=path)
+
+
+def same_site_request(request: HttpRequest) -> bool:
+    """The browser says this request comes from a page of this host: its `Origin` (or,
+    without one, `Sec-Fetch-Site`) names no other site. Guards POSTs that cached pages send
+    without a CSRF token (their cookies are SameSite=Lax as well)."""
+    origin = request.headers.get("Origin")
+    if origin:
+        return origin in (f"http://{request.get_host()}", f"https://{request.get_host()}")
+    return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")

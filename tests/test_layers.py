@@ -8,8 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT = Path(sys.executable).with_name("lint-imports")
-PACKAGES = ("config", "tasks", "api", "signup", "staff", "comments", "audience", "webhooks")
-PACKAGES += ("analytics",)
+PACKAGES = ("config", "tasks", "api", "signup", "staff", "comments", "memberships")
+PACKAGES += ("audience", "webhooks", "analytics")
 PACKAGES += ("blog", "media", "tenants", "shared", "lib")
 
 

@@ -21,6 +21,9 @@ EVENTS = (
     "comment.created",
     "comment.approved",
     "comment.deleted",
+    "member.created",
+    "member.updated",
+    "member.deleted",
 )
 PING = "ping"  # the dashboard's "send test"
 

@@ -30,6 +30,7 @@ from comments.rules import (
     post_comments_state,
 )
 from lib.errors import ApplicationError
+from lib.urls import same_site_request
 from shared.accounts.ratelimits import client_ip, limit
 
 PRIVATE = "private, no-store"
@@ -44,13 +45,6 @@ def _post(post_id: int) -> Post:
     if post is None:
         raise Http404("No such post")
     return post
-
-
-def _same_site(request: HttpRequest) -> bool:
-    origin = request.headers.get("Origin")
-    if origin:
-        return origin in (f"http://{request.get_host()}", f"https://{request.get_host()}")
-    return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
 
 
 def _error(message: str, status: int) -> JsonResponse:
@@ -149,7 +143,7 @@ def _body(request: HttpRequest) -> dict:
 @csrf_exempt
 @require_POST
 def comment_post(request: HttpRequest, post_id: int) -> HttpResponse:
-    if not _same_site(request):
+    if not same_site_request(request):
         return _error("Comments are posted from the blog's own pages.", 403)
     try:
         data = _body(request)
@@ -218,7 +212,7 @@ def comment_change(request: HttpRequest, comment_id: int, action: str) -> HttpRe
     """The author's edit (`action` "edit") or delete ("delete")."""
     if action not in ("edit", "delete"):
         return _error("Unknown change: edit or delete.", 404)
-    if not _same_site(request):
+    if not same_site_request(request):
         return _error("Comments are changed from the blog's own pages.", 403)
     commenter = commenter_from_request(request)
     try:
@@ -245,7 +239,7 @@ def comment_change(request: HttpRequest, comment_id: int, action: str) -> HttpRe
 @csrf_exempt
 @require_POST
 def like(request: HttpRequest, post_id: int) -> HttpResponse:
-    if not _same_site(request):
+    if not same_site_request(request):
         return _error("Likes are sent from the blog's own pages.", 403)
     try:
         raw = _body(request).get("comment") or ""

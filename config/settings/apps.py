@@ -41,6 +41,7 @@ TENANT_APPS = [
     "api",
     "audience",  # subscribers, sends and deliveries
     "comments",  # comments, likes and their moderation
+    "memberships",  # paid tiers, readers' memberships, offers
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

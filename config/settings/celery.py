@@ -102,6 +102,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tasks.comments.comments_sweep_dispatch",
         "schedule": crontab(minute="*/15"),
     },
+    "memberships-reconcile": {  # members against Stripe's subscriptions (lost webhooks)
+        "task": "tasks.memberships.memberships_reconcile_dispatch",
+        "schedule": crontab(minute=30, hour=3),
+    },
     "audience-sweep": {
         "task": "tasks.newsletters.audience_sweep_dispatch",
         "schedule": crontab(minute="*/15"),

@@ -14,6 +14,13 @@ STRIPE_PRICE_BUSINESS = env("STRIPE_PRICE_BUSINESS", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 # How old a signed webhook may be (seconds) before it is refused as a possible replay.
 STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
+# Paid memberships: each blog sells through its own Stripe account, linked by Connect OAuth
+# (a Standard account). The client id is the platform's Connect application (ca_...); the
+# webhook secret is the one of the platform's Connect endpoint (/billing/stripe/connect/).
+STRIPE_CONNECT_CLIENT_ID = env("STRIPE_CONNECT_CLIENT_ID", default="")
+STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
+# Where OAuth (authorize, token, deauthorize) is sent.
+STRIPE_CONNECT_BASE = env("STRIPE_CONNECT_BASE", default="https://connect.stripe.com")
 BILLING_TRIAL_DAYS = env.int("BILLING_TRIAL_DAYS", default=14)
 # A trial that ended this long ago with no payment goes back to Free (Stripe's own
 # invoice.paid for the first period may arrive a little after the trial's end).

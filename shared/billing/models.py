@@ -18,6 +18,10 @@ class Plan(models.Model):
     max_subscribers = models.PositiveIntegerField(null=True, blank=True)
     max_emails_per_month = models.PositiveIntegerField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Readers paying the blog's writers (paid memberships through the blog's own Stripe
+    # account): allowed on this plan, and the platform's share of each payment.
+    paid_memberships = models.BooleanField(default=True)
+    member_fee_percent = models.DecimalField(max_digits=4, decimal_places=2, default=0)
 
     class Meta:
         ordering = ["position"]
@@ -86,6 +90,82 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class ConnectedAccount(models.Model):
+    """The Stripe account a blog sells memberships through (Connect, a Standard account
+    linked by OAuth). One per blog; Stripe's Connect webhooks name the account, and this row
+    says which blog it is."""
+
+    tenant = models.OneToOneField(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="connected_account"
+    )
+    account_id = models.CharField(max_length=255, unique=True)
+    email = models.CharField(max_length=254, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    charges_enabled = models.BooleanField(default=False)
+    connected_at = models.DateTimeField()
+    # Set when the owner disconnects (or revokes Quire in Stripe): no new sales; existing
+    # subscriptions go on at Stripe.
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    # Staff stop a suspended blog's sales and payouts with this.
+    payouts_suspended = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.account_id}"
+
+    @property
+    def selling(self) -> bool:
+        return self.disconnected_at is None and not self.payouts_suspended
+
+
+class ConnectEvent(models.Model):
+    """Each Connect event id, recorded once, with what was done with it."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        STALE = "stale", "Ignored: older than what was applied"
+        IGNORED = "ignored", "Ignored"
+        UNKNOWN_ACCOUNT = "unknown", "Ignored: no blog has this account"
+
+    event_id = models.CharField(max_length=255, unique=True)
+    account_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100)
+    created = models.DateTimeField(help_text="When Stripe created the event")
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class ReconcileRun(models.Model):
+    """One daily comparison of a blog's members with its Stripe subscriptions."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    checked = models.PositiveIntegerField(default=0)
+    repaired = models.PositiveIntegerField(default=0)
+    # Up to 50 lines such as "sub_123: active -> canceled".
+    details = models.JSONField(default=list, blank=True)
+    # The blog's member revenue after the run, for the console (minor units a month).
+    paying = models.PositiveIntegerField(default=0)
+    mrr = models.BigIntegerField(default=0)
+    currency = models.CharField(max_length=3, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.started_at:%Y-%m-%d}"
 
 
 class TenantUsage(models.Model):

@@ -1,6 +1,7 @@
 """The plans Quire sells. Plain data, used by the data migration and by `plans_ensure()`.
 
-A limit of None means unlimited. Prices are in cents per month.
+A limit of None means unlimited. Prices are in cents per month. `member_fee_percent` is the
+platform's share of what readers pay a blog on that plan (Stripe's application fee).
 """
 
 FREE, PRO, BUSINESS = "free", "pro", "business"
@@ -16,6 +17,8 @@ PLAN_DEFAULTS: dict[str, dict] = {
         "storage_mb": 100,
         "max_subscribers": 500,
         "max_emails_per_month": 2_000,
+        "paid_memberships": True,
+        "member_fee_percent": 10,
         "position": 0,
     },
     PRO: {
@@ -28,6 +31,8 @@ PLAN_DEFAULTS: dict[str, dict] = {
         "storage_mb": 5_000,
         "max_subscribers": 10_000,
         "max_emails_per_month": 100_000,
+        "paid_memberships": True,
+        "member_fee_percent": 0,
         "position": 1,
     },
     BUSINESS: {
@@ -40,6 +45,8 @@ PLAN_DEFAULTS: dict[str, dict] = {
         "storage_mb": 50_000,
         "max_subscribers": None,
         "max_emails_per_month": None,
+        "paid_memberships": True,
+        "member_fee_percent": 0,
         "position": 2,
     },
 }

@@ -101,11 +101,18 @@ def _signed_at(signature: str) -> int:
     return 0
 
 
-def stripe_event_verify(*, payload: bytes, signature: str) -> dict[str, Any]:
-    """The event, if `signature` (the Stripe-Signature header) is valid and recent enough."""
-    secret = settings.STRIPE_WEBHOOK_SECRET
+def stripe_event_verify(
+    *,
+    payload: bytes,
+    signature: str,
+    secret_setting: str = "STRIPE_WEBHOOK_SECRET",
+    shape: Object = EVENT,
+) -> dict[str, Any]:
+    """The event, if `signature` (the Stripe-Signature header) is valid for the secret in
+    `secret_setting` and recent enough, and the JSON has `shape`."""
+    secret = getattr(settings, secret_setting)
     if not secret:
-        raise InvalidEvent("Stripe webhooks are not set up: STRIPE_WEBHOOK_SECRET is empty.")
+        raise InvalidEvent(f"Stripe webhooks are not set up: {secret_setting} is empty.")
     try:
         # The signature only: Stripe's construct_event would also build an event object from
         # whatever JSON was signed, and fail on a list or a string.
@@ -122,7 +129,7 @@ def stripe_event_verify(*, payload: bytes, signature: str) -> dict[str, Any]:
     if _signed_at(signature) > time.time() + tolerance:
         raise InvalidEvent(f"bad signature: signed more than {tolerance} s in the future")
     try:
-        shape_check(event, EVENT, "the event")
+        shape_check(event, shape, "the event")
     except ShapeError as exc:
         raise InvalidEvent(f"not a Stripe event: {exc.message}") from exc
     if event["created"] > time.time() + tolerance:
