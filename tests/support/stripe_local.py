@@ -823,7 +823,7 @@ class LocalStripe:
             ("POST", rf"/portal/{obj}/(?P<action>cancel|renew|card)", self._portal_post),
             ("POST", r"/v1/test_helpers/test_clocks", self._clock_create),
             ("GET", r"/v1/test_helpers/test_clocks", self._list_route("test_helpers/test_clocks")),
-            ("GET", rf"/v1/test_helpers/test_clocks/{obj}", self._get_route("test_helpers/test_clocks")),
+            ("GET", rf"/v1/test_helpers/test_clocks/{obj}", self._get_route("test_helpers/test_clocks")),  # noqa: E501
             ("POST", rf"/v1/test_helpers/test_clocks/{obj}/advance", self._clock_advance),
             ("DELETE", rf"/v1/test_helpers/test_clocks/{obj}", self._clock_delete),
         ]  # fmt: skip
@@ -1058,14 +1058,14 @@ class LocalStripe:
         active = form.get("active", "true") != "false"
         if recurring:
             plan = {"id": price_id, "amount": amount, "currency": currency, "product": product,
-                    "interval": recurring["interval"], "interval_count": recurring["interval_count"],
+                    "interval": recurring["interval"], "interval_count": recurring["interval_count"],  # noqa: E501
                     "active": active}  # fmt: skip
             self._ls("POST", "/v1/plans", plan)
             self.owner[price_id] = account
         self.prices[price_id] = {
             "id": price_id, "object": "price", "active": active, "billing_scheme": "per_unit",
             "created": int(time.time()), "currency": currency, "custom_unit_amount": None,
-            "livemode": False, "lookup_key": lookup_key, "metadata": dict(form.get("metadata") or {}),
+            "livemode": False, "lookup_key": lookup_key, "metadata": dict(form.get("metadata") or {}),  # noqa: E501
             "nickname": form.get("nickname") or None, "product": product,
             "recurring": recurring, "tax_behavior": form.get("tax_behavior", "unspecified"),
             "tiers_mode": None, "transform_quantity": None,
@@ -1214,7 +1214,7 @@ class LocalStripe:
         price_id = item.pop("price", None) or item.get("plan")
         price = self._price(price_id, account, "items[0][price]")
         if not price["recurring"]:
-            message = "The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`."
+            message = "The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`."  # noqa: E501
             raise StripeError(400, message, "items[0][price]")
         if not price["active"]:
             raise StripeError(400, "The price specified is inactive.", "items[0][price]")
@@ -1527,7 +1527,7 @@ class LocalStripe:
             "id": "li_" + obj_id[8:32], "object": "item",
             "amount_discount": session["total_details"]["amount_discount"],
             "amount_subtotal": session["amount_subtotal"], "amount_tax": 0,
-            "amount_total": session["amount_subtotal"] - session["total_details"]["amount_discount"],
+            "amount_total": session["amount_subtotal"] - session["total_details"]["amount_discount"],  # noqa: E501
             "currency": price["currency"], "description": self._product_name(price),
             "price": price, "quantity": extra["quantity"],
         }  # fmt: skip
@@ -1650,7 +1650,7 @@ class LocalStripe:
         fields = ""
         if not session["customer"]:
             value = html.escape(session["customer_email"] or "")
-            fields += f"<p><label>Email <input type='email' name='email' value='{value}' required></label></p>"
+            fields += f"<p><label>Email <input type='email' name='email' value='{value}' required></label></p>"  # noqa: E501
         fields += (
             f"<p><label>Card number <input name='card' value='{GOOD_CARD}' "
             "inputmode='numeric' autocomplete='cc-number'></label></p>"
