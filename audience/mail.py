@@ -9,7 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from blog.models import Post
-from blog.rendering import PAYWALL_MARKER, paywall_split
+from blog.rendering import paywall_public, paywall_split
 from blog.selectors import blog_settings_get
 from tenants.models import Tenant
 from tenants.selectors import tenant_reader_url
@@ -71,7 +71,7 @@ def newsletter_parts(*, tenant: Tenant, post: Post, full: bool = True) -> dict:
     elif full:
         html, text = post.body_html + post.gated_html, whole
     else:  # the public part: before the marker, or nothing without one
-        html, text = post.body_html, public_md if PAYWALL_MARKER in post.body else ""
+        html, text = post.body_html, paywall_public(body=post.body, visibility=post.visibility)
     context = identity | {
         "post": post,
         "post_url": reader_url(tenant=tenant, path=f"/{post.slug}/"),

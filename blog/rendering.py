@@ -93,7 +93,8 @@ def markdown_render(source: str) -> str:
 # The paywall marker (Ghost's, so Ghost exports keep theirs), on a line of its own: what
 # comes before it is for everyone, the rest for readers with access.
 PAYWALL_MARKER = "<!--members-only-->"
-_MARKER_LINE = re.compile(r"^[ \t]*<!--members-only-->[ \t]*$", re.MULTILINE)
+# (Browsers send a textarea's lines ended by \r\n.)
+_MARKER_LINE = re.compile(r"^[ \t]*<!--members-only-->[ \t]*\r?$", re.MULTILINE)
 
 
 def paywall_split(source: str) -> tuple[str, str]:
@@ -102,6 +103,19 @@ def paywall_split(source: str) -> tuple[str, str]:
     if found is None:
         return source or "", ""
     return source[: found.start()].rstrip(), source[found.end() :].lstrip("\r\n")
+
+
+def paywall_public(*, body: str, visibility: str) -> str:
+    """The Markdown every reader sees: all of a public post (marker dropped); of a gated one
+    what is before the marker line, and nothing without one."""
+    public, gated = paywall_split(body)
+    if visibility == "public":
+        return f"{public}\n\n{gated}" if gated else public
+    return public if _MARKER_LINE.search(body or "") else ""
+
+
+# The same marker line as a PostgreSQL regular expression (search indexes what is before it).
+PAYWALL_LINE_SQL = r"(^|\n)[ \t]*<!--members-only-->[ \t]*(\r?\n|$)"
 
 
 def post_html_render(*, body: str, visibility: str) -> tuple[str, str]:

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from blog.models import Post
-from blog.rendering import PAYWALL_MARKER
+from blog.rendering import PAYWALL_LINE_SQL
 from tenants.models import Tenant
 
 DEFAULT_CONFIG = "english"
@@ -38,8 +38,11 @@ def _public_body() -> Case:
     return Case(
         When(visibility="public", then=F("body")),
         When(
-            body__contains=PAYWALL_MARKER,
-            then=Func(F("body"), Value(PAYWALL_MARKER), Value(1), function="split_part"),
+            body__regex=PAYWALL_LINE_SQL,
+            # Everything from the first marker line on removed ("." spans lines here).
+            then=Func(
+                F("body"), Value(PAYWALL_LINE_SQL + ".*"), Value(""), function="regexp_replace"
+            ),
         ),
         default=Value(""),
         output_field=TextField(),

@@ -12,7 +12,9 @@ from tenants.context import tenant_context
 from tests.api.conftest import content_key
 from tests.audience.conftest import inbox, smtp_server  # noqa: F401 (fixtures)
 from tests.conftest import host_client
-from tests.memberships.conftest import PUBLIC, SECRET, paid_post, payer
+from tests.memberships.conftest import PAID_BODY, PUBLIC, SECRET, paid_post, payer
+
+PAID_BODY_CRLF = PAID_BODY.replace("\n", "\r\n")
 
 pytestmark = pytest.mark.usefixtures("selling")
 
@@ -115,3 +117,23 @@ def test_the_newsletter_goes_whole_to_payers_and_public_with_an_upgrade_to_the_r
     free = parts(got["free@example.org"])
     assert all(SECRET not in p and PUBLIC in p for p in free)
     assert all("/members/join/?next=/sent-post/" in p for p in free)
+
+
+def test_a_marker_in_the_middle_of_a_line_splits_nothing_and_leaks_nothing(selling, inbox):  # noqa: F811
+    from audience import mail
+
+    body = f"{PUBLIC} then <!--members-only--> inline, and {SECRET} after it."
+    hidden = paid_post(selling, title="Inline marker", body=body)
+    with tenant_context(selling):
+        post_search_vector_refresh(post_id=hidden.id, config="english")
+        parts = mail.newsletter_parts(tenant=selling, post=hidden, full=False)
+    assert hidden.body_html == ""
+    assert SECRET not in parts["text"] and SECRET not in parts["html"]
+    found = html5lib.parse(_get(selling, "/search/", q=SECRET), namespaceHTMLElements=False)
+    assert f"/{hidden.slug}/" not in [a.get("href") for a in found.find(".//main").iter("a")]
+
+
+def test_a_marker_line_with_windows_line_ends_splits_the_post(selling, post):
+    crlf = paid_post(selling, title="Typed in a browser", body=PAID_BODY_CRLF)
+    assert PUBLIC in crlf.body_html and SECRET not in crlf.body_html
+    assert SECRET in crlf.gated_html
