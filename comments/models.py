@@ -19,6 +19,7 @@ class CommentSettings(models.Model):
 
     class Policy(models.TextChoices):
         OFF = "off", "Nobody (comments off)"
+        PAID = "paid", "Paying members only"
         MEMBERS = "members", "Members: readers signed in with their email"
         EVERYONE = "everyone", "Everyone"
 

@@ -12,6 +12,7 @@ from audience.members import member_from_request
 from audience.models import Subscriber
 from blog.models import Post
 from comments.models import CommentSettings
+from memberships.access import reader_pays
 from shared.accounts.models import Membership
 
 Policy = CommentSettings.Policy
@@ -58,7 +59,7 @@ def commenter_from_request(request: HttpRequest) -> Commenter | None:
     ):
         return Commenter(
             kind="writer",
-            name=user.get_full_name() or "Author",
+            name=user.name or "Author",
             email=user.email,
             user_id=user.id,
         )
@@ -91,6 +92,10 @@ def may_comment(*, rules: CommentSettings, commenter: Commenter | None) -> str:
         return "Comments are off on this blog."
     if commenter is None and rules.policy == Policy.MEMBERS:
         return "Sign in as a member to comment: it takes an email address, no password."
+    if rules.policy == Policy.PAID and not (commenter is not None and commenter.kind == "writer"):
+        member = commenter.member if commenter is not None else None
+        if not reader_pays(member, now=timezone.now()):
+            return "Comments here are for paying members: sign in, or choose a paid tier."
     return ""
 
 

@@ -5,7 +5,7 @@ on the reader's next request."""
 from datetime import datetime, timedelta
 
 from blog.models import Post
-from memberships.models import ReaderMembership
+from memberships.models import MembershipSettings, ReaderMembership
 
 Status = ReaderMembership.Status
 Visibility = Post.Visibility
@@ -51,3 +51,37 @@ def post_access(
     if post.visibility == Visibility.TIERS:
         return membership.tier_id in (post.access_tiers or [])
     return True
+
+
+def _grace_days() -> int:
+    days = MembershipSettings.objects.values_list("grace_days", flat=True).first()
+    return MembershipSettings._meta.get_field("grace_days").default if days is None else days
+
+
+def reader_membership(member: object | None) -> ReaderMembership | None:
+    if member is None:
+        return None
+    return ReaderMembership.objects.filter(subscriber=member).first()
+
+
+def reader_may_read(post: Post, *, member: object | None, now: datetime) -> bool:
+    """`post_access` for a request, reading only what the answer needs: no membership row
+    for public and members' posts, the blog's grace period only for a failed renewal."""
+    if post.visibility in (Visibility.PUBLIC, Visibility.MEMBERS) or member is None:
+        return post_access(post, member=member, membership=None, now=now, grace_days=0)
+    membership = reader_membership(member)
+    return post_access(
+        post, member=member, membership=membership, now=now, grace_days=_member_grace(membership)
+    )
+
+
+def reader_pays(member: object | None, *, now: datetime) -> bool:
+    """Whether this reader (a signed-in member or None) has a paid tier's access now."""
+    membership = reader_membership(member)
+    return paid_access(membership, now=now, grace_days=_member_grace(membership))
+
+
+def _member_grace(membership: ReaderMembership | None) -> int:
+    if membership is None or membership.status != Status.PAST_DUE:
+        return 0
+    return _grace_days()

@@ -368,6 +368,40 @@ def checkout_start(
     return session.url
 
 
+def tier_change(*, tenant: Tenant, member: Subscriber, tier: Tier, interval: str) -> None:
+    """Move the member's running subscription to another tier or interval, prorated by
+    Stripe. The member's row changes when Stripe's webhook says so, never here."""
+    if interval not in TierPrice.Interval.values:
+        raise MembershipInvalid("Choose monthly or yearly.")
+    if not tier.active:
+        raise MembershipInvalid("This tier is no longer offered.")
+    membership = ReaderMembership.objects.filter(subscriber=member).first()
+    if membership is None or not membership.stripe_subscription_id or membership.status not in (
+        Status.ACTIVE, Status.TRIALING, Status.PAST_DUE,
+    ):  # fmt: skip
+        raise NotAllowed("You have no running paid membership to change: choose a tier to join.")
+    account_id = selling_account(tenant_id=tenant.id)
+    price = tier_prices_sync(tier=tier, account_id=account_id)[interval]
+    if price.stripe_price_id == membership.stripe_price_id:
+        raise MembershipInvalid(f"You already have {tier.name}, paid this way.")
+    state = stripe_api.subscription_get(
+        account=account_id, subscription_id=membership.stripe_subscription_id
+    )
+    if state is None or not state.item_id:
+        raise NotAllowed("Stripe no longer has this membership: choose a tier to join.")
+    call(
+        "change your tier",
+        client().v1.subscriptions.update,
+        membership.stripe_subscription_id,
+        params={
+            "items": [{"id": state.item_id, "price": price.stripe_price_id}],
+            "proration_behavior": "create_prorations",
+            "cancel_at_period_end": False,
+        },
+        options=on(account_id),
+    )
+
+
 def portal_start(*, tenant: Tenant, member: Subscriber, return_url: str) -> str:
     """Stripe's Billing Portal for the member's card, cancellation and invoices: its URL."""
     membership = ReaderMembership.objects.filter(subscriber=member).first()

@@ -71,6 +71,7 @@ class SubscriptionState:
     cancel_at_period_end: bool
     trial_end: datetime | None
     metadata: dict
+    item_id: str = ""  # the subscription's one item: a change of tier replaces its price
 
 
 def _get(obj: Any, *path: str | int) -> Any:
@@ -100,6 +101,7 @@ def subscription_state(obj: Any) -> SubscriptionState:
         cancel_at_period_end=bool(_get(obj, "cancel_at_period_end")),
         trial_end=_ts(_get(obj, "trial_end")),
         metadata={str(k): str(v) for k, v in dict(metadata).items()},
+        item_id=str(_get(item, "id") or ""),
     )
 
 

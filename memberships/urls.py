@@ -10,6 +10,7 @@ reader_urls = [
     path("members/account/", reader.account, name="members_account"),
     path("members/checkout/", reader.checkout, name="members_checkout"),
     path("members/billing/", reader.billing, name="members_billing"),
+    path("members/change/", reader.change, name="members_change"),
     path("members/feed/", reader.feed_link, name="members_feed_link"),
     path("members/feed/<str:token>/", MemberFeed(), name="members_feed"),
     path("members/posts/<int:post_id>/gated/", reader.gated, name="members_gated"),

@@ -63,7 +63,20 @@
       });
       if (!form) return data;
       var signin = box.querySelector(".comment-signin");
-      if (data.refusal) { form.hidden = true; if (signin) signin.hidden = false; return data; }
+      if (data.refusal) {
+        form.hidden = true;
+        if (signin) {
+          signin.hidden = false;
+          if (data.commenter) {  // signed in, but the blog wants a paid tier
+            signin.textContent = data.refusal + " ";
+            var join = document.createElement("a");
+            join.href = "/members/join/";
+            join.textContent = "See the tiers";
+            signin.appendChild(join);
+          }
+        }
+        return data;
+      }
       form.hidden = false; if (signin) signin.hidden = true;
       form.elements.token.value = data.token;
       if (data.commenter) {

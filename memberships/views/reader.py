@@ -21,7 +21,7 @@ from blog.models import Post
 from lib.errors import ApplicationError, NotAllowed
 from lib.urls import same_site_request
 from memberships import selectors, services
-from memberships.access import paid_access, post_access
+from memberships.access import paid_access, reader_may_read
 from memberships.models import Offer, ReaderMembership, Tier
 from tenants.selectors import tenant_reader_url
 
@@ -96,6 +96,7 @@ def account(request: HttpRequest) -> HttpResponse:
         tiers=selectors.tiers_for_sale(),
         selling=selectors.selling(tenant_id=request.tenant.id),
         waiting="checkout" in request.GET,
+        changing="changed" in request.GET,
         feed_url=(
             tenant_reader_url(
                 tenant=request.tenant,
@@ -152,6 +153,34 @@ def checkout(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+def change(request: HttpRequest) -> HttpResponse:
+    """Move a running paid membership to another tier or interval (Stripe prorates)."""
+    if (refused := _cross_site(request)) is not None:
+        return refused
+    member = member_from_request(request)
+    if member is None:
+        return HttpResponseRedirect("/members/signin/?next=/members/account/")
+    raw_tier = request.POST.get("tier", "")
+    tier = (
+        Tier.objects.filter(id=int(raw_tier), active=True).first() if raw_tier.isdecimal() else None
+    )
+    back = "/members/account/"
+    if tier is None:
+        return _fail(request, services.MembershipInvalid("Choose one of the tiers."), back)
+    try:
+        services.tier_change(
+            tenant=request.tenant,
+            member=member,
+            tier=tier,
+            interval=request.POST.get("interval", ""),
+        )
+    except ApplicationError as exc:
+        return _fail(request, exc, back)
+    return HttpResponseRedirect("/members/account/?changed=1", status=303)
+
+
+@csrf_exempt
+@require_POST
 def billing(request: HttpRequest) -> HttpResponse:
     """Card, cancellation, invoices: Stripe's Billing Portal."""
     if (refused := _cross_site(request)) is not None:
@@ -198,13 +227,7 @@ def gated(request: HttpRequest, post_id: int) -> HttpResponse:
     if post is None:
         raise Http404("no such post")
     member = member_from_request(request)
-    membership = (
-        ReaderMembership.objects.filter(subscriber=member).first() if member is not None else None
-    )
-    grace = services.membership_settings_get().grace_days
-    allowed = post_access(
-        post, member=member, membership=membership, now=timezone.now(), grace_days=grace
-    )
+    allowed = reader_may_read(post, member=member, now=timezone.now())
     answer = {"access": allowed, "signed_in": member is not None}
     if allowed:
         answer["html"] = post.gated_html

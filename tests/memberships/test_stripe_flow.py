@@ -141,3 +141,44 @@ def test_an_answer_for_another_browser_links_nothing(tenant, owner_client, strip
     assert done.status_code == 302
     connection.set_schema_to_public()
     assert services.connected_account(tenant_id=tenant.id) is None
+
+
+def test_a_member_changes_tier_and_the_webhook_moves_the_access(tenant, owner_client, stripe_edge):
+    _connect(owner_client, tenant, stripe_edge)
+    supporter = _tier(owner_client, tenant)
+    owner_client.post("/dashboard/memberships/tiers/new/", {
+        "name": "Patron", "monthly": "12", "yearly": "120", "trial_days": "0", "active": "on",
+    })  # fmt: skip
+    with tenant_context(tenant):
+        patron = Tier.objects.get(name="Patron")
+    patrons_only = paid_post(tenant, visibility="tiers", access_tiers=[patron.id])
+    client = _pay(tenant, stripe_edge, supporter)
+    assert gated(client, patrons_only)["access"] is False
+    page = client.get("/members/account/")
+    assert b'id="change-tier"' in page.content
+    assert f'id="change-{patron.id}"'.encode() in page.content
+
+    same = client.post("/members/change/", {"tier": supporter.id, "interval": "month"})
+    assert same.status_code == 400 and b"already have Supporter" in same.content
+    moved = client.post("/members/change/", {"tier": patron.id, "interval": "year"})
+    assert moved.status_code == 303, moved.content[:500]
+    assert membership_of(tenant, client.member.id).tier_id == supporter.id  # until Stripe says
+    assert gated(client, patrons_only)["access"] is False
+    assert [a.status_code for a in deliver(stripe_edge)] == [200]
+    m = membership_of(tenant, client.member.id)
+    assert (m.tier_id, m.interval, m.amount) == (patron.id, "year", 12000)
+    assert gated(client, patrons_only)["access"] is True
+    with tenant_context(tenant):
+        assert m.events.filter(kind="changed", tier=patron).count() == 1
+
+
+def test_only_a_running_paid_membership_can_change_tier(tenant, owner_client, stripe_edge):
+    _connect(owner_client, tenant, stripe_edge)
+    tier = _tier(owner_client, tenant)
+    free = member_client(tenant, email="free@example.org")
+    refused = free.post("/members/change/", {"tier": tier.id, "interval": "month"})
+    assert refused.status_code == 403 and b"no running paid membership" in refused.content
+    assert membership_of(tenant, free.member.id) is None
+    unknown = free.post("/members/change/", {"tier": "999999", "interval": "month"})
+    assert unknown.status_code == 400 and b"Choose one of the tiers" in unknown.content
+    assert stripe_edge.take_events() == []
