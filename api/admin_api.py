@@ -9,6 +9,10 @@ cache invalidation and search refresh all apply, with the token's member's role.
   the first time (200); the same key with another body is a 409.
 - Updates need `If-Match` with the post's `ETag` (from any read or write of it): missing
   -> 428, stale -> 412, so a write never overwrites one it has not seen.
+- Gated posts: `visibility` is `public`, `members`, `paid` or `tiers` (then `access_tiers`
+  names at least one of the blog's tiers by id); in `body`, a line `<!--members-only-->` ends
+  the part every reader sees. `html` is that part, `gated_html` the rest (for writers: the
+  Content API and the blog's pages never show it).
 - Images: `POST images/` (multipart, field `file`) stores an image with the media library's
   service and limits (size, type from the bytes, pixels, the plan's storage) and returns its
   URLs; the worker makes the served copies.
@@ -41,6 +45,7 @@ from api.admin_schemas import (
 )
 from api.comments import admin_router
 from api.common import Actor, AdminToken, ApiError, ErrorOut, install_error_handlers
+from blog.access import tier_choices
 from blog.models import Post
 from blog.selectors import tags_with_counts
 from blog.services.posts import post_delete
@@ -89,6 +94,40 @@ def _post_for(request: HttpRequest, post_id: int, *, lock: bool = False) -> Post
     return post
 
 
+def _access_check(*, visibility: str, access_tiers: list[int]) -> None:
+    """`access_tiers` go with visibility "tiers" only, and name tiers the blog has: a tier id
+    of nothing would let no one read the post (400, field `access_tiers`)."""
+    if visibility != Post.Visibility.TIERS:
+        if access_tiers:
+            raise ApiError(
+                400,
+                "invalid",
+                f'access_tiers are for visibility "tiers" only (this post\'s is "{visibility}"): '
+                'leave them out, or set visibility to "tiers".',
+                field="access_tiers",
+            )
+        return
+    choices = dict(tier_choices())
+    listed = ", ".join(f"{i} ({name})" for i, name in choices.items()) or "none yet"
+    if not access_tiers:
+        raise ApiError(
+            400,
+            "invalid",
+            f'Visibility "tiers" needs access_tiers: the ids of the tiers that may read the '
+            f"post. This blog's tiers: {listed}.",
+            field="access_tiers",
+        )
+    unknown = sorted(set(access_tiers) - set(choices))
+    if unknown:
+        raise ApiError(
+            400,
+            "invalid",
+            f"access_tiers: {', '.join(map(str, unknown))} is not a tier of this blog. "
+            f"Its tiers: {listed}.",
+            field="access_tiers",
+        )
+
+
 def _answer(request: HttpRequest, response: HttpResponse, post: Post) -> dict:
     response["ETag"] = post_etag(post)
     return post_out(request, post)
@@ -127,6 +166,7 @@ def post_create(request: HttpRequest, response: HttpResponse, payload: PostCreat
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 200:
         raise ApiError(400, "invalid", "Idempotency-Key is too long.", field="Idempotency-Key")
+    _access_check(visibility=payload.visibility, access_tiers=payload.access_tiers)
     body_hash = hashlib.sha256(request.body).hexdigest()
     with transaction.atomic():
         if key:
@@ -179,6 +219,14 @@ def _save(
             "slug": "",
         }
         current.update({k: v for k, v in fields.items() if v is not None})
+        if fields.get("visibility") is not None or fields.get("access_tiers") is not None:
+            # One of the two alone keeps the other as the post has it.
+            visibility = fields.get("visibility") or post.visibility
+            tiers = fields.get("access_tiers")
+            if tiers is None:
+                tiers = post.access_tiers if visibility == Post.Visibility.TIERS else []
+            _access_check(visibility=visibility, access_tiers=tiers)
+            current.update(visibility=visibility, access_tiers=tiers)
         post = post_update_recorded(
             tenant=request.tenant,
             post=post,

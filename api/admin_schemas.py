@@ -1,5 +1,8 @@
 """What the Admin API takes and gives: request and response schemas, and the one Admin API
-representation of a post (`post_out`, with its `ETag`) and of an image (`image_out`)."""
+representation of a post (`post_out`, with its `ETag`) and of an image (`image_out`).
+
+A post's representation is for its writers: it carries the whole Markdown `body` (with the
+paywall marker line) and, apart from `html` (the part everyone reads), `gated_html`."""
 
 import hashlib
 from datetime import UTC, datetime
@@ -37,6 +40,10 @@ def _text(value: object) -> object:
 
 When = Annotated[AwareDatetime, BeforeValidator(_text), AfterValidator(_utc)]
 _VISIBLE = r"[^\s\x00-\x1f]"  # a title has at least one visible character
+# Who may read all of a post (blog's Post.Visibility); tier ids as PostgreSQL stores them.
+Visibility = Literal["public", "members", "paid", "tiers"]
+TierIds = list[Annotated[int, Field(ge=1, le=2**31 - 1)]]
+MAX_TIERS = 50
 
 
 class AdminPostOut(Schema):
@@ -47,7 +54,16 @@ class AdminPostOut(Schema):
     title: str
     url: str
     body: str
-    html: str
+    html: str = Field(
+        description="What every reader sees: all of a public post, the part of a gated post "
+        "before the paywall marker line."
+    )
+    gated_html: str = Field(
+        description="The rest of a gated post, for readers with access only (empty for a "
+        "public post). Never shown by the Content API or the blog's public pages."
+    )
+    visibility: Visibility
+    access_tiers: list[int]
     excerpt: str
     tags: list[str]
     meta_description: str
@@ -66,9 +82,15 @@ class AdminPostList(Schema):
 
 
 class PostCreateIn(Schema):
+    """`body` is Markdown; a line `<!--members-only-->` ends the part every reader sees of a
+    post whose `visibility` is not public. `access_tiers`: the blog's tier ids, for
+    visibility "tiers" only."""
+
     kind: Literal["post", "page"] = "post"
     title: str = Field(min_length=1, max_length=200, pattern=_VISIBLE)
     body: str = ""
+    visibility: Visibility = "public"
+    access_tiers: TierIds = Field(default_factory=list, max_length=MAX_TIERS)
     tags: list[str] = Field(default_factory=list, max_length=100)
     slug: str = Field("", max_length=1000)
     excerpt: str = ""
@@ -84,6 +106,8 @@ class PostUpdateIn(Schema):
 
     title: str | None = Field(None, min_length=1, max_length=200, pattern=_VISIBLE)
     body: str | None = None
+    visibility: Visibility | None = None
+    access_tiers: TierIds | None = Field(None, max_length=MAX_TIERS)
     tags: list[str] | None = Field(None, max_length=100)
     slug: str | None = Field(None, max_length=1000)
     excerpt: str | None = None
@@ -135,6 +159,9 @@ def post_out(request: HttpRequest, post: Post) -> dict:
         "url": f"{platform(request)['reader_base']}/{post.slug}/",
         "body": post.body,
         "html": post.body_html,
+        "gated_html": post.gated_html,
+        "visibility": post.visibility,
+        "access_tiers": post.access_tiers,
         "excerpt": post.excerpt,
         "tags": post.tags,
         "meta_description": post.meta_description,

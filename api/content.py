@@ -5,9 +5,15 @@ On the blog's host (and its custom domain) under `/api/content/v1/`; the blog's 
 blog's reader pages and retired with them when anything changes; they carry an `ETag`
 (send `If-None-Match` for a 304) and `Cache-Control: private, no-cache` (key-protected: keep
 and revalidate) or, when the API is public, `public` with `s-maxage` like reader pages.
+
+A post's `html` is what every reader sees: all of a public post, the part of a gated post
+before its paywall marker (nothing, without a marker). `visibility` says who may read the
+rest (`members`, `paid`, `tiers`), so that a theme can show a lock and a call to join; the
+rest itself is never in an answer, which is why one answer fits every reader and is cached.
 """
 
 from datetime import datetime
+from typing import Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import urlencode
@@ -39,7 +45,8 @@ class PostOut(Schema):
     url: str
     excerpt: str
     summary: str
-    html: str
+    html: str = Field(description="What every reader sees (of a gated post, the public part).")
+    visibility: Literal["public", "members", "paid", "tiers"]
     tags: list[TagOut]
     published_at: datetime
     updated_at: datetime
@@ -114,6 +121,7 @@ def post_out(request: HttpRequest, post: Post) -> dict:
         "excerpt": post.excerpt,
         "summary": post.summary,
         "html": post.body_html,
+        "visibility": post.visibility,
         "tags": [tag_out(request, t) for t in post.tags],
         "published_at": post.published_at,
         "updated_at": post.updated_at,

@@ -8,8 +8,9 @@ from blog.models import Post
 
 _CONTENT_FIELDS = (
     "id", "kind", "title", "slug", "excerpt", "summary", "body_html", "tags", "published_at",
-    "updated_at", "meta_description", "canonical_url", "cover_image_url", "status",
+    "updated_at", "meta_description", "canonical_url", "cover_image_url", "status", "visibility",
 )  # fmt: skip
+# Never `gated_html` (or `body`): the Content API shows every reader the same public part.
 
 
 def content_posts(

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from blog.access import tier_choices
+from blog.models import Post
 from lib.errors import ApplicationError
 
 
@@ -28,6 +30,11 @@ class ImportItem:
     meta_description: str = ""
     canonical_url: str = ""
     old_slugs: list[str] = field(default_factory=list)  # earlier URLs, answering 301
+    # Who may read all of it (Post.Visibility), and for "tiers" this blog's tier ids. None:
+    # the format has no such thing (a new post is public, one imported before keeps its own).
+    # The body keeps the paywall marker line where the file had it.
+    visibility: str | None = None
+    access_tiers: list[int] = field(default_factory=list)
     images: list[str] = field(default_factory=list)  # remote image URLs in body and cover
     notes: list[str] = field(default_factory=list)  # what was changed on the way in
     # Its comments as read, for the apps that import them (blog.transfer's hooks; blog never
@@ -56,3 +63,46 @@ class Parsed:
 
     def skip(self, title: str, reason: str) -> None:
         self.skipped.append({"title": title or "(untitled)", "reason": reason})
+
+
+VISIBILITIES = tuple(Post.Visibility.values)
+
+
+def tiers_match(*, names: list[str], ids: list[int]) -> list[int]:
+    """This blog's tier ids for tiers a file names: by name (any case) when the file gives
+    names (another blog's ids mean nothing here), else the ids this blog has."""
+    choices = tier_choices()
+    if names:
+        by_name = {name.strip().casefold(): tier_id for tier_id, name in choices}
+        found = [by_name.get(name.strip().casefold()) for name in names]
+        return sorted({tier_id for tier_id in found if tier_id is not None})
+    known = {tier_id for tier_id, _name in choices}
+    return sorted({tier_id for tier_id in ids if tier_id in known})
+
+
+def item_access_set(
+    item: ImportItem, *, visibility: str, tier_names: list[str], tier_ids: list[int], source: str
+) -> None:
+    """Give `item` the visibility a file states, never less than it asks for: a value this
+    blog does not know makes a draft for paying members, and chosen tiers of which none is
+    found here become "paid" (paying members), each with a note saying what to check."""
+    if visibility not in VISIBILITIES:
+        item.visibility, item.access_tiers = Post.Visibility.PAID, []
+        item.status, item.published_at = "draft", None
+        item.notes.append(
+            f"visibility {visibility[:40]!r} in {source} is not one of "
+            f"{', '.join(VISIBILITIES)}: imported as a draft for paying members; choose who "
+            "may read it in the editor"
+        )
+        return
+    item.visibility, item.access_tiers = visibility, []
+    if visibility != Post.Visibility.TIERS:
+        return
+    item.access_tiers = tiers_match(names=tier_names, ids=tier_ids)
+    if not item.access_tiers:
+        item.visibility = Post.Visibility.PAID
+        named = f" ({', '.join(n[:40] for n in tier_names[:5])})" if tier_names else ""
+        item.notes.append(
+            f"for chosen tiers{named} in {source}, none of which this blog has: imported for "
+            "all paying members; choose its tiers in the editor"
+        )

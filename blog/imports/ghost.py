@@ -2,18 +2,25 @@
 `posts_authors`, and in newer exports `comments` (with `members` for their authors). Bodies:
 `html` when present, else `lexical` (5.x) or `mobiledoc` (4.x), rendered to HTML here and
 converted like WordPress's.
+
+A post's `visibility` (public, members, paid, tiers) is kept: Ghost's members are Quire's
+members, its paid members Quire's paying members; a post for chosen tiers is imported for
+all paying members, with a note (Ghost's tiers are not this blog's). Ghost's paywall card
+(`<!--members-only-->` in the html, a `paywall` card or node in mobiledoc and lexical)
+becomes Quire's marker line at the same place.
 """
 
 import json
+import re
 from datetime import UTC, datetime
 from html import escape
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from blog.imports.common import ImportItem, ImportRefused, Parsed
+from blog.imports.common import ImportItem, ImportRefused, Parsed, item_access_set
 from blog.imports.html_to_md import html_to_markdown, text_from_html
-from blog.rendering import markdown_render
+from blog.rendering import PAYWALL_MARKER, markdown_render
 from lib.shapes import Items, Number, Object, ShapeError, shape_check
 
 FORMAT = "Ghost (JSON)"
@@ -47,6 +54,7 @@ _ROWS = {
                 ),  # fmt: skip
                 "page": (bool, int),
                 "published_at": _WHEN,
+                "tiers": Items(Object({}, optional={"id": _KEY, "name": str, "slug": str})),
             },
         )
     ),
@@ -104,6 +112,8 @@ def _card_html(name: str, payload: dict) -> str:
         return f"<pre><code>{escape(str(payload.get('code', '')))}</code></pre>"
     if name == "hr":
         return "<hr>"
+    if name == "paywall":
+        return PAYWALL_MARKER
     if name == "bookmark":
         url = escape(str(payload.get("url", "")))
         return f'<p><a href="{url}">{url}</a></p>'
@@ -167,6 +177,8 @@ def _lexical_node(node: dict) -> str:
         return text
     if kind == "linebreak":
         return "<br>"
+    if kind == "paywall":
+        return PAYWALL_MARKER
     if kind == "link":
         return f'<a href="{escape(str(node.get("url", "")))}">{inner}</a>'
     if kind == "paragraph":
@@ -200,6 +212,28 @@ def lexical_html(raw: str) -> str:
 
 
 # --- posts ---------------------------------------------------------------------------------
+
+# The HTML converter drops comments: Ghost's paywall marker goes through it as this word in
+# a paragraph of its own, and comes out as Quire's marker line.
+_PAYWALL_WORD = "QuirePaywallMarkerLine"
+_PAYWALL_WORD_LINE = re.compile(rf"^[ \t]*{_PAYWALL_WORD}[ \t]*$", re.MULTILINE)
+
+
+def _paywall_keep(html: str) -> str:
+    """Ghost's first paywall marker as a paragraph the converter keeps (later ones mean
+    nothing: the first one splits the post)."""
+    return html.replace(PAYWALL_MARKER, f"<p>{_PAYWALL_WORD}</p>", 1).replace(PAYWALL_MARKER, "")
+
+
+def _paywall_line(markdown: str) -> str:
+    """The kept word back as the marker line; one the converter put inside other text (a
+    marker Ghost had within a list or a quote) is left out, so nothing is split there."""
+    markdown = _PAYWALL_WORD_LINE.sub(PAYWALL_MARKER, markdown, count=1)
+    return markdown.replace(_PAYWALL_WORD, "")
+
+
+def _tier_names(post: dict) -> list[str]:
+    return [str(t["name"]) for t in post.get("tiers") or [] if t.get("name")]
 
 
 def _when(value: object) -> datetime | None:
@@ -306,38 +340,48 @@ def ghost_read(raw: bytes) -> Parsed:
             parsed.skip(title, "its body (lexical or mobiledoc) could not be read")
             continue
         # A body's JSON (lexical, mobiledoc) may spell NUL as \u0000: PostgreSQL stores none.
-        converted = html_to_markdown(html.replace("\x00", ""), classic=False)
+        converted = html_to_markdown(_paywall_keep(html.replace("\x00", "")), classic=False)
         status = {"published": "published", "scheduled": "scheduled"}.get(
             str(post.get("status")), "draft"
         )
         if post.get("status") == "sent":
             notes.append("sent as an email only in Ghost: imported as a draft")
-        if post.get("visibility", "public") != "public" and status != "draft":
-            status = "draft"
-            notes.append(f"for {post.get('visibility')} only in Ghost: imported as a draft")
         when = _when(post.get("published_at"))
         if status == "scheduled" and (when is None or when <= now):
             status = "published"
         key = post.get("uuid") or post.get("id") or post.get("slug") or title
         cover = str(post.get("feature_image") or "")
-        parsed.items.append(
-            ImportItem(
-                source_key=f"ghost:{key}"[:300],
-                title=title,
-                body=converted.markdown,
-                kind=kind,
-                slug=str(post.get("slug") or ""),
-                excerpt=str(post.get("custom_excerpt") or ""),
-                tags=post_tags.get(post.get("id"), []),
-                status=status,
-                published_at=(when or now) if status != "draft" else None,
-                author_email=authors.get(post.get("id")) or users.get(post.get("author_id"), ""),
-                cover_image_url=cover if cover.startswith(("http://", "https://")) else "",
-                meta_description=str(post.get("meta_description") or ""),
-                canonical_url=str(post.get("canonical_url") or ""),
-                images=converted.images + ([cover] if cover.startswith("http") else []),
-                notes=notes + converted.notes,
-                comments=comments.get(post.get("id"), []),
-            )
+        item = ImportItem(
+            source_key=f"ghost:{key}"[:300],
+            title=title,
+            body=_paywall_line(converted.markdown),
+            kind=kind,
+            slug=str(post.get("slug") or ""),
+            excerpt=str(post.get("custom_excerpt") or ""),
+            tags=post_tags.get(post.get("id"), []),
+            status=status,
+            published_at=(when or now) if status != "draft" else None,
+            author_email=authors.get(post.get("id")) or users.get(post.get("author_id"), ""),
+            cover_image_url=cover if cover.startswith(("http://", "https://")) else "",
+            meta_description=str(post.get("meta_description") or ""),
+            canonical_url=str(post.get("canonical_url") or ""),
+            images=converted.images + ([cover] if cover.startswith("http") else []),
+            notes=notes + converted.notes,
+            comments=comments.get(post.get("id"), []),
         )
+        _access(item, visibility=str(post.get("visibility") or "public"), post=post)
+        parsed.items.append(item)
     return parsed
+
+
+def _access(item: ImportItem, *, visibility: str, post: dict) -> None:
+    if visibility != "tiers":
+        item_access_set(item, visibility=visibility, tier_names=[], tier_ids=[], source="Ghost")
+        return
+    names = _tier_names(post)
+    item.visibility, item.access_tiers = "paid", []
+    named = f" ({', '.join(n[:40] for n in names[:5])})" if names else ""
+    item.notes.append(
+        f"for chosen tiers{named} in Ghost: imported for all paying members, since Ghost's "
+        "tiers are not this blog's; choose its tiers in the editor"
+    )

@@ -2,8 +2,13 @@
 
 Front matter: YAML between `---` lines or TOML between `+++` lines. Used keys: title, slug,
 date, draft / published / status, tags, categories, description / summary / excerpt,
-image / cover / feature_image, layout or type `page`. Without a title, the first `# ` line
-(Bear) or the file name is used. Jekyll's `YYYY-MM-DD-slug.md` names give date and slug.
+image / cover / feature_image, layout or type `page`, visibility (public, members, paid,
+tiers) with `tiers` (this blog's tier names). Without a title, the first `# ` line (Bear) or
+the file name is used. Jekyll's `YYYY-MM-DD-slug.md` names give date and slug.
+
+A body may have the paywall marker line (`<!--members-only-->`): what follows it is for the
+readers `visibility` names. A file whose visibility cannot be read, or that has the marker and
+no visibility, is imported as a draft with a note, so that nothing meant for members goes out.
 """
 
 import re
@@ -15,7 +20,8 @@ import yaml
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from blog.imports.common import ImportItem, Parsed
+from blog.imports.common import ImportItem, Parsed, item_access_set
+from blog.rendering import PAYWALL_MARKER
 
 FORMAT = "Markdown files (zip)"
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt")
@@ -99,7 +105,7 @@ def markdown_item(*, path: str, text: str, now: datetime) -> ImportItem:
         "",
     )
     images = list(dict.fromkeys(_IMAGE.findall(body))) + ([cover] if cover else [])
-    return ImportItem(
+    item = ImportItem(
         source_key=f"md:{path}"[:300],
         title=title,
         body=body.strip(),
@@ -120,6 +126,31 @@ def markdown_item(*, path: str, text: str, now: datetime) -> ImportItem:
         cover_image_url=cover,
         images=images,
         notes=[problem] if problem else [],
+    )
+    _access(item, fields)
+    return item
+
+
+def _access(item: ImportItem, fields: dict) -> None:
+    """The front matter's `visibility` and `tiers`, or a draft when the body is split by the
+    paywall marker and nothing says who reads the rest."""
+    raw = fields.get("visibility")
+    if raw is None:
+        if PAYWALL_MARKER in item.body and item.status != "draft":
+            item.status, item.published_at = "draft", None
+            item.notes.append(
+                "has the paywall marker but no visibility in its front matter: imported as a "
+                "draft; choose who may read the rest, then publish"
+            )
+        return
+    tiers = fields.get("tiers")
+    tiers = tiers if isinstance(tiers, list) else [tiers] if tiers is not None else []
+    item_access_set(
+        item,
+        visibility=_text(raw).lower() or repr(raw)[:40],
+        tier_names=[_text(t) for t in tiers[:50] if isinstance(t, str) and _text(t)],
+        tier_ids=[t for t in tiers[:50] if isinstance(t, int) and not isinstance(t, bool)],
+        source="its front matter",
     )
 
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import dateformat
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from blog import selectors, services
@@ -16,7 +17,7 @@ from blog.contrast import THEME_BACKGROUNDS, accent_problems
 from blog.editor import editor_boxes_check, editor_boxes_context, editor_boxes_saved
 from blog.forms import PostForm, PreviewForm, SettingsForm, TagMergeForm
 from blog.models import Post
-from blog.rendering import markdown_render
+from blog.rendering import markdown_render, paywall_split
 from lib.errors import ApplicationError
 from shared.accounts.permissions import (
     Role,
@@ -178,15 +179,23 @@ def _editor(request: HttpRequest, *, post: Post | None, kind: str) -> HttpRespon
 @member_required
 def preview(request: HttpRequest) -> HttpResponse:
     """The editor's live preview: the body rendered exactly as publishing renders it
-    (markdown-it, then nh3), as an HTML fragment. Any member may preview; nothing is saved."""
+    (markdown-it, then nh3), as an HTML fragment, with a divider where the paywall marker
+    line splits it. Any member may preview; nothing is saved."""
     form = PreviewForm(request.POST)
     if not form.is_valid():
         errors = " ".join(e for errs in form.errors.values() for e in errs)
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
-    context = {
-        "title": form.cleaned_data["title"],
-        "html": markdown_render(form.cleaned_data["body"]),
-    }
+    body = form.cleaned_data["body"]
+    public, gated = paywall_split(body)
+    html = markdown_render(public)
+    if public != body:  # the marker line was found (only then is the body cut)
+        html = format_html(
+            '{}<p class="paywall-divider" role="separator"><strong>{}</strong></p>{}',
+            mark_safe(html),  # noqa: S308 (rendered and sanitised above)
+            "Paywall: readers without access stop here (when the post is not public)",
+            mark_safe(markdown_render(gated)),  # noqa: S308 (as above)
+        )
+    context = {"title": form.cleaned_data["title"], "html": html}
     return render(request, "blog/dashboard/_preview.html", context)
 
 

@@ -32,14 +32,18 @@ def test_ghost_export(tenant, owner_client):
     mobiledoc = by_slug["mobiledoc-only"].body
     assert "*emphasis*" in mobiledoc and "[Ghost](https://ghost.org)" in mobiledoc
     assert "## From a markdown card" in mobiledoc and "1. first" in mobiledoc
-    assert by_slug["members-only"].status == "draft"  # paid content never goes public
+    paid = by_slug["members-only"]  # Ghost's paid post stays for paying members only
+    assert (paid.status, paid.visibility) == ("published", "paid")
+    assert "Paid content" in paid.gated_html and "Paid content" not in paid.body_html
     assert by_slug["a-draft"].status == "draft"
     assert by_slug["about"].kind == "page" and by_slug["about"].status == "published"
     assert by_slug["coming-soon"].status == "scheduled"
     reader = host_client(tenant)
     for slug in ("hello-from-ghost", "lexical-only", "mobiledoc-only", "about"):
         assert reader.get(f"/{slug}/").status_code == 200
-    for slug in ("members-only", "a-draft", "coming-soon"):
+    locked = reader.get("/members-only/")
+    assert locked.status_code == 200 and b"Paid content" not in locked.content
+    for slug in ("a-draft", "coming-soon"):
         assert reader.get(f"/{slug}/").status_code == 404
     assert b'href="/hello-from-ghost/"' in reader.get("/tag/getting-started/").content
     again = import_file(owner_client, tenant, "ghost.json", raw)
