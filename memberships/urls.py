@@ -30,6 +30,9 @@ dashboard_urls = [
     path("dashboard/memberships/tiers/<int:pk>/", dashboard.tier_edit, name="memberships_tier"),
     path("dashboard/memberships/settings/", dashboard.settings_save, name="memberships_settings"),
     path("dashboard/memberships/members/", dashboard.members, name="memberships_members"),
+    path(
+        "dashboard/memberships/members/import/", dashboard.members_import, name="memberships_import"
+    ),
     path("dashboard/memberships/comp/", dashboard.comp, name="memberships_comp"),
     path(
         "dashboard/memberships/comp/<int:pk>/end/", dashboard.comp_end, name="memberships_comp_end"

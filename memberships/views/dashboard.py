@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from analytics.charts import daily_chart_svg
 from audience.services import email_normalise
 from lib.errors import ApplicationError
-from memberships import offers, selectors, services
+from memberships import member_import, offers, selectors, services
 from memberships.models import MAX_PAID_TIERS, Offer, ReaderMembership, Tier
 from shared.accounts.permissions import owner_required
 from shared.billing.models import ReconcileRun
@@ -229,6 +229,31 @@ def members(request: HttpRequest) -> HttpResponse:
 def _cell(text: str) -> str:
     """A spreadsheet reads a cell starting with = + - @ as a formula: not from our data."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@owner_required
+def members_import(request: HttpRequest) -> HttpResponse:
+    """Members from a Ghost or Substack export: the upload (POST), then the job's report."""
+    if request.method == "POST":
+        try:
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise member_import.MemberImportInvalid("Choose the CSV file to import.")
+            member_import.member_import_start(
+                tenant=request.tenant, upload=upload, tier_id=_int(request.POST.get("tier", ""))
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "The import has started: this page shows its report.")
+        return redirect(f"{BASE}members/import/")
+    context = {
+        "job": member_import.member_import_latest(tenant=request.tenant),
+        "tiers": list(Tier.objects.all()),
+        "max_mb": member_import.MAX_BYTES // 2**20,
+        "max_rows": member_import.MAX_ROWS,
+    }
+    return render(request, "memberships/dashboard/members_import.html", context)
 
 
 @owner_required
