@@ -14,7 +14,8 @@ shape, `Request-Id`, idempotency keys) and adds:
 - Subscription answers in the current API's shape (`items.data[].price`, the period on the
   items and at the top), with parameters localstripe refuses kept in an overlay.
 - Events it builds for the changes it makes, signed as Stripe signs them, queued in
-  `events` and, when `target_url` is set, POSTed there in order from a background thread.
+  `events` and, when `target_url` is set, POSTed there in order from a background thread
+  (`hold()` keeps them back until `release()`, as a slow Stripe would).
 """
 
 import hashlib
@@ -234,7 +235,8 @@ class LocalStripe:
     Attributes: `url` (the edge: API, Connect and pages), `backend_url` (localstripe),
     `connect_secret` (signs events), `events` (queued, each a dict with `payload`,
     `signature`, `event`), `target_url` (set: events are POSTed there too), `deliveries`
-    (one dict per POST: event id, type, status or error).
+    (one dict per POST: event id, type, status or error), `held` (events waiting to be
+    POSTed while `hold()` is on).
     """
 
     def __init__(self) -> None:
@@ -244,6 +246,8 @@ class LocalStripe:
         self.deliveries: list[dict] = []
         self._lock = threading.RLock()
         self._outbox: queue.Queue = queue.Queue()
+        self._flowing = threading.Event()  # cleared by `hold()`: the sender waits
+        self._flowing.set()
         self._reset()
 
     def _reset(self) -> None:
@@ -302,6 +306,7 @@ class LocalStripe:
         raise RuntimeError("localstripe did not answer within 20 s")
 
     def close(self) -> None:
+        self._flowing.set()
         self._outbox.put(None)
         self._httpd.shutdown()
         self._httpd.server_close()
@@ -321,6 +326,7 @@ class LocalStripe:
             self._reset()
             self.events = []
             self.target_url = None
+        self.release()
 
     # Events
 
@@ -340,11 +346,27 @@ class LocalStripe:
     def event_types(self) -> list[str]:
         return [e["event"]["type"] for e in self.events]
 
-    def wait_delivered(self, timeout: float = 10) -> None:
-        """Wait until every queued event was POSTed to `target_url` (or failed)."""
+    def hold(self) -> None:
+        """Keep the events for `target_url` back (still queued, in order) until `release()`:
+        what the app shows before Stripe's webhook arrives."""
+        self._flowing.clear()
+
+    def release(self) -> None:
+        """POST what `hold()` kept back, and whatever comes after, as usual."""
+        self._flowing.set()
+
+    @property
+    def held(self) -> int:
+        """How many events wait to be POSTed (0 when delivery is not held)."""
+        return 0 if self._flowing.is_set() else self._outbox.unfinished_tasks
+
+    def wait_delivered(self, timeout: float = 10) -> bool:
+        """Wait until every queued event was POSTed to `target_url` (or failed); False if
+        some were still waiting after `timeout` seconds."""
         deadline = time.monotonic() + timeout
         while self._outbox.unfinished_tasks and time.monotonic() < deadline:
             time.sleep(0.01)
+        return not self._outbox.unfinished_tasks
 
     def _emit(self, kind: str, obj: dict, account: str | None, previous=None, request=None):
         event = {
@@ -374,6 +396,7 @@ class LocalStripe:
                 if job is None:
                     self._outbox.task_done()
                     return
+                self._flowing.wait()
                 url, queued = job
                 record = {"event": queued["event"]["id"], "type": queued["event"]["type"]}
                 headers = {
