@@ -97,36 +97,53 @@ PAYWALL_MARKER = "<!--members-only-->"
 _MARKER_LINE = re.compile(r"^[ \t]*<!--members-only-->[ \t]*\r?$", re.MULTILINE)
 
 
+def _marker_found(source: str) -> re.Match | None:
+    """The first marker line outside code (a fenced or indented block, as markdown-it reads
+    it): a post that shows the marker in an example is not split there."""
+    found = _MARKER_LINE.search(source)
+    if found is None:
+        return None
+    code = [t.map for t in _md.parse(source) if t.type in ("fence", "code_block") and t.map]
+    while found is not None:
+        line = source.count("\n", 0, found.start())
+        if not any(start <= line < end for start, end in code):
+            return found
+        found = _MARKER_LINE.search(source, found.end())
+    return None
+
+
+def _split(source: str) -> tuple[str, str, bool]:
+    """(before the marker line, after it, whether there is one)."""
+    found = _marker_found(source)
+    if found is None:
+        return source, "", False
+    return source[: found.start()].rstrip(), source[found.end() :].lstrip("\r\n"), True
+
+
 def paywall_split(source: str) -> tuple[str, str]:
     """(before the first marker line, after it); without a marker, (source, "")."""
-    found = _MARKER_LINE.search(source or "")
-    if found is None:
-        return source or "", ""
-    return source[: found.start()].rstrip(), source[found.end() :].lstrip("\r\n")
+    public, gated, _marked = _split(source or "")
+    return public, gated
 
 
 def paywall_public(*, body: str, visibility: str) -> str:
     """The Markdown every reader sees: all of a public post (marker dropped); of a gated one
     what is before the marker line, and nothing without one."""
-    public, gated = paywall_split(body)
+    public, gated, marked = _split(body or "")
     if visibility == "public":
         return f"{public}\n\n{gated}" if gated else public
-    return public if _MARKER_LINE.search(body or "") else ""
-
-
-# The same marker line as a PostgreSQL regular expression (search indexes what is before it).
-PAYWALL_LINE_SQL = r"(^|\n)[ \t]*<!--members-only-->[ \t]*(\r?\n|$)"
+    return public if marked else ""
 
 
 def post_html_render(*, body: str, visibility: str) -> tuple[str, str]:
     """(body_html, gated_html) of a post. A public post is rendered whole (the marker
     dropped); a gated one renders what is before the marker as body_html and the rest as
     gated_html, and without a marker all of it is gated."""
-    public, gated = paywall_split(body)
+    public, gated, marked = _split(body or "")
     if visibility == "public":
         whole = f"{public}\n\n{gated}" if gated else public
         return markdown_render(whole), ""
-    if _MARKER_LINE.search(body or "") is None:
+    if not marked:
         return "", markdown_render(body)
     return markdown_render(public), markdown_render(gated)
 

@@ -15,7 +15,6 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from blog.models import Post
-from blog.rendering import PAYWALL_LINE_SQL
 from tenants.models import Tenant
 
 DEFAULT_CONFIG = "english"
@@ -33,18 +32,14 @@ def search_config(*, tenant: Tenant) -> str:
 
 
 def _public_body() -> Case:
-    """The Markdown every reader sees: all of a public post; of a gated one what is before
-    the paywall marker, and nothing without one (the gated part is never indexed)."""
+    """The text every reader sees: all of a public post's Markdown; of a gated one its
+    `body_html` (the public part as rendered, which is empty without a marker) with the tags
+    taken out, so the index and the page split the post at the same place."""
     return Case(
         When(visibility="public", then=F("body")),
-        When(
-            body__regex=PAYWALL_LINE_SQL,
-            # Everything from the first marker line on removed ("." spans lines here).
-            then=Func(
-                F("body"), Value(PAYWALL_LINE_SQL + ".*"), Value(""), function="regexp_replace"
-            ),
+        default=Func(
+            F("body_html"), Value("<[^>]*>"), Value(" "), Value("g"), function="regexp_replace"
         ),
-        default=Value(""),
         output_field=TextField(),
     )
 

@@ -137,3 +137,35 @@ def test_a_marker_line_with_windows_line_ends_splits_the_post(selling, post):
     crlf = paid_post(selling, title="Typed in a browser", body=PAID_BODY_CRLF)
     assert PUBLIC in crlf.body_html and SECRET not in crlf.body_html
     assert SECRET in crlf.gated_html
+
+
+def test_a_marker_shown_in_a_code_block_splits_nothing_and_search_agrees(selling, inbox):  # noqa: F811
+    """A writer explaining the marker in a code example: the post is split at the real
+    marker line below it, and a post whose only marker is inside code stays wholly gated,
+    in search and in the newsletter to free readers as on the page."""
+    from audience import mail
+
+    example = "```\n<!--members-only-->\n```"
+    split = paid_post(
+        selling, title="How to paywall",
+        body=f"{PUBLIC} Put this on its own line:\n\n{example}\n\n<!--members-only-->\n{SECRET}.",
+    )  # fmt: skip
+    assert PUBLIC in split.body_html and "members-only" in split.body_html
+    assert SECRET not in split.body_html and SECRET in split.gated_html
+    only_code = paid_post(
+        selling,
+        title="Marker in code only",
+        body=f"{PUBLIC}\n\n    <!--members-only-->\n\n{SECRET}",
+    )
+    assert only_code.body_html == "" and SECRET in only_code.gated_html
+    with tenant_context(selling):
+        for made in (split, only_code):
+            post_search_vector_refresh(post_id=made.id, config="english")
+        parts = mail.newsletter_parts(tenant=selling, post=only_code, full=False)
+    assert PUBLIC not in parts["text"] and SECRET not in parts["html"]
+    found = html5lib.parse(_get(selling, "/search/", q=PUBLIC), namespaceHTMLElements=False)
+    links = [a.get("href") for a in found.find(".//main").iter("a")]
+    assert f"/{split.slug}/" in links and f"/{only_code.slug}/" not in links
+    secret = html5lib.parse(_get(selling, "/search/", q=SECRET), namespaceHTMLElements=False)
+    links = [a.get("href") for a in secret.find(".//main").iter("a")]
+    assert f"/{split.slug}/" not in links and f"/{only_code.slug}/" not in links
