@@ -574,8 +574,12 @@ def membership_apply(
             status = Status.CANCELED
         else:
             status = _STATUS.get(state.status, Status.FREE)
-            price = TierPrice.objects.filter(stripe_price_id=state.price_id).first()
-            membership.tier_id = price.tier_id if price else membership.tier_id
+            tier_id = (
+                TierPrice.objects.filter(stripe_price_id=state.price_id)
+                .values_list("tier_id", flat=True)
+                .first()
+            )
+            membership.tier_id = tier_id or membership.tier_id
             membership.stripe_subscription_id = state.id
             membership.stripe_customer_id = state.customer or membership.stripe_customer_id
             membership.stripe_price_id = state.price_id

@@ -123,26 +123,26 @@ def connect_event_receive(*, payload: bytes, signature: str) -> Received:
 
 
 def _record(event: dict, account_id: str, tenant_id, outcome, action) -> Received:  # noqa: ANN001
-    """The ledger row and the change, in one transaction: a delivery of the same id running
-    at the same time finds the row and changes nothing."""
+    """The change and the ledger row, in one transaction: the row is written last, with the
+    change's outcome, so a delivery of the same id running at the same time fails on the
+    row's unique id and its change is rolled back with it."""
     try:
         with transaction.atomic():
-            row = ConnectEvent.objects.create(
+            if action is not None:
+                done = action()
+                outcome = {"applied": Outcome.APPLIED, "stale": Outcome.STALE}.get(
+                    done, Outcome.IGNORED
+                )
+            ConnectEvent.objects.create(
                 event_id=event["id"], account_id=account_id, type=event["type"],
                 created=_ts(event["created"]), outcome=outcome or Outcome.IGNORED,
                 tenant_id=tenant_id,
             )  # fmt: skip
-            if action is not None:
-                done = action()
-                row.outcome = {"applied": Outcome.APPLIED, "stale": Outcome.STALE}.get(
-                    done, Outcome.IGNORED
-                )
-                if row.outcome != Outcome.IGNORED:
-                    row.save(update_fields=["outcome"])
     except IntegrityError:
         return Received(200, "duplicate")
-    logger.info("Connect event %s %s: %s", event["id"], event["type"], row.outcome)
-    return Received(200, row.outcome)
+    outcome = outcome or Outcome.IGNORED
+    logger.info("Connect event %s %s: %s", event["id"], event["type"], outcome)
+    return Received(200, outcome)
 
 
 def _nothing() -> str:
