@@ -3,7 +3,7 @@ from django.urls import path
 from blog.cache import reader_page
 from blog.feeds import BlogFeed, BlogRssFeed
 from blog.sitemaps import HomeSitemap, PostSitemap, sitemap_view
-from blog.views import dashboard, history, members, port, reader
+from blog.views import dashboard, history, members, oembed, port, reader
 from shared.accounts import views as account_views
 
 _sitemaps = {"home": HomeSitemap, "posts": PostSitemap}
@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("robots.txt", reader.robots_txt, name="robots_txt"),
     path("opensearch.xml", reader.opensearch, name="opensearch"),
+    path("oembed/", oembed.oembed, name="oembed"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/preview/", dashboard.preview, name="dashboard_preview"),
     path("dashboard/posts/new/", dashboard.post_new, name="post_new"),

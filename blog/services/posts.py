@@ -30,7 +30,7 @@ MAX_TAG_LENGTH = 50
 SUMMARY_WORDS = 50
 # Paths of the blog's host that a post slug must not shadow.
 RESERVED_SLUGS = frozenset(
-    "accounts archive dashboard feed healthz media page robots.txt rss search sitemap.xml "
+    "accounts archive dashboard feed healthz media oembed page robots.txt rss search sitemap.xml "
     "static tag".split()
 )
 

@@ -11,7 +11,7 @@ from blog.search import post_search_vector_refresh
 from tenants.context import tenant_context
 from tests.api.conftest import content_key
 from tests.audience.conftest import inbox, smtp_server  # noqa: F401 (fixtures)
-from tests.conftest import host_client
+from tests.conftest import blog_host, host_client
 from tests.memberships.conftest import PAID_BODY, PUBLIC, SECRET, paid_post, payer
 
 PAID_BODY_CRLF = PAID_BODY.replace("\n", "\r\n")
@@ -169,3 +169,12 @@ def test_a_marker_shown_in_a_code_block_splits_nothing_and_search_agrees(selling
     secret = html5lib.parse(_get(selling, "/search/", q=SECRET), namespaceHTMLElements=False)
     links = [a.get("href") for a in secret.find(".//main").iter("a")]
     assert f"/{split.slug}/" not in links and f"/{only_code.slug}/" not in links
+
+
+def test_the_oembed_card_shows_the_public_part_and_says_the_rest_is_for_members(selling, post):
+    url = f"http://{blog_host(selling.subdomain)}/{post.slug}/"
+    answer = host_client(selling).get("/oembed/", {"url": url})
+    assert answer.status_code == 200
+    card = answer.content.decode()
+    assert SECRET not in card and PUBLIC in card
+    assert "for paying members" in answer.json()["html"]
