@@ -19,8 +19,6 @@ from tenants.context import tenant_context
 from tests.blog.conftest import write
 from tests.blog.port_helpers import import_file, make_zip, posts, private_root  # noqa: F401
 from tests.conftest import host_client
-from tests.e2e.conftest import browser  # noqa: F401 (fixture)
-from tests.support.browser import LAPTOP, blog_base, log_in
 
 pytestmark = pytest.mark.usefixtures("private_root")
 MARKER = "<!--members-only-->"
@@ -246,32 +244,3 @@ def test_preview_shows_a_divider_at_the_marker(tenant, owner_client):
     assert PUBLIC in blocks[0][1] and SECRET in blocks[2][1] and "Paywall" in blocks[1][1]
     plain = owner_client.post("/dashboard/preview/", {"title": "T", "body": "No marker."})
     assert b"paywall-divider" not in plain.content
-
-
-@pytest.mark.e2e
-@pytest.mark.django_db(transaction=True)
-def test_paywall_button_puts_the_marker_on_its_own_line(live_server, browser, make_blog):  # noqa: F811
-    tenant = make_blog("alpha")
-    base = blog_base(live_server, tenant)
-    context = browser.new_context(viewport=LAPTOP)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, base, tenant.owner.email)
-    page.goto(base + "/dashboard/posts/new/")
-    body = page.locator("textarea[name=body]")
-    body.fill(f"{PUBLIC} first.\n{SECRET} second.")
-    page.evaluate(
-        """(text) => { const b = document.querySelector("textarea[name=body]");
-        const at = b.value.indexOf(text) + text.length;
-        b.focus(); b.setSelectionRange(at, at); }""",
-        f"{PUBLIC} first.",
-    )
-    page.get_by_role("button", name="Paywall here").click()
-    assert body.input_value().split("\n") == [f"{PUBLIC} first.", MARKER, f"{SECRET} second."]
-    divider = page.locator("#preview-body .paywall-divider")
-    divider.wait_for()
-    assert "Paywall" in divider.inner_text()
-    page.get_by_role("button", name="Paywall here").click()  # at the end of the marker line
-    assert body.input_value().count(MARKER) == 2
-    assert f"\n{MARKER}\n{MARKER}\n" in body.input_value()
-    context.close()
